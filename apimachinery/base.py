@@ -1,24 +1,17 @@
-"""The base every API type is built on.
+"""The base every top-level API object is built on.
 
-Kubernetes objects travel as JSON with camelCase names and omit empty fields. Python
-code reads better with snake_case attributes, so each model carries camelCase aliases
-(with the handful of Kubernetes spellings such as ``podIP`` given by hand) and dumps
-with ``exclude_none``. Every optional field therefore defaults to ``None``: "absent"
-and "empty" stay distinguishable, exactly as on the wire.
-
-Strategic merge patch needs to know how each list merges. Kubernetes keeps that in Go
-struct tags (``patchStrategy:"merge" patchMergeKey:"name"``); here it lives in the
-field's JSON schema extras, set with :func:`merge_list`, so the patch code and the
-OpenAPI document read the same source.
+:class:`Model` (in :mod:`apimachinery._model`) is the shared piece type: camelCase on
+the wire, ``None`` means absent, list merge strategies in the schema. This module adds
+the top-level shapes: :class:`KubeObject` (apiVersion, kind, metadata) and
+:class:`ListObject`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Self
+from pydantic import Field
 
-import orjson
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from apimachinery._model import PATCH_MERGE_KEY, PATCH_STRATEGY, Model, merge_list
+from apimachinery.meta import ListMeta, ObjectMeta
 
 __all__ = [
     "PATCH_MERGE_KEY",
@@ -28,52 +21,6 @@ __all__ = [
     "Model",
     "merge_list",
 ]
-
-PATCH_MERGE_KEY = "x-kubernetes-patch-merge-key"
-PATCH_STRATEGY = "x-kubernetes-patch-strategy"
-
-
-class Model(BaseModel):
-    """A piece of an API object: camelCase on the wire, ``None`` means absent."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="ignore",
-        validate_assignment=False,
-        ser_json_timedelta="float",
-    )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The wire form as plain data (camelCase keys, empty fields left out)."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
-
-    def to_json(self) -> bytes:
-        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls.model_validate(data)
-
-    @classmethod
-    def from_json(cls, data: bytes | str) -> Self:
-        return cls.model_validate(orjson.loads(data))
-
-    def copy_deep(self) -> Self:
-        """A deep copy to change: never mutate an object read from a cache."""
-        return self.model_copy(deep=True)
-
-
-def merge_list(key: str | None = None, strategy: str = "merge", **kwargs: Any) -> Any:
-    """A list field with its strategic-merge-patch strategy and merge key.
-
-    ``key=None`` with the default strategy marks a list of scalars merged as a set
-    (like ``finalizers``); ``strategy="replace"`` documents the default explicitly.
-    """
-    extra: dict[str, Any] = {PATCH_STRATEGY: strategy}
-    if key is not None:
-        extra[PATCH_MERGE_KEY] = key
-    return Field(default=None, json_schema_extra=extra, **kwargs)
 
 
 class KubeObject(Model):
@@ -85,7 +32,7 @@ class KubeObject(Model):
 
     api_version: str | None = None
     kind: str | None = None
-    metadata: ObjectMeta = Field(default_factory=lambda: ObjectMeta())
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
 
     @property
     def name(self) -> str:
@@ -106,10 +53,5 @@ class KubeObject(Model):
 class ListObject(Model):
     api_version: str | None = None
     kind: str | None = None
-    metadata: ListMeta = Field(default_factory=lambda: ListMeta())
+    metadata: ListMeta = Field(default_factory=ListMeta)
 
-
-from apimachinery.meta import ListMeta, ObjectMeta  # noqa: E402  (meta builds on Model)
-
-KubeObject.model_rebuild()
-ListObject.model_rebuild()

@@ -4,21 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
-from apimachinery.base import KubeObject
+from apimachinery.base import KubeObject, Model
+
+
+class NamespaceSpec(Model):
+    finalizers: list[str] | None = None
+
+
+class NamespaceStatus(Model):
+    phase: str | None = None
+
+
+class PodCondition(Model):
+    type: str
+    status: str
+    last_transition_time: str | None = None
+
+
+class PodStatus(Model):
+    phase: str | None = None
+    qos_class: str | None = None
+    conditions: list[PodCondition] | None = None
+
+
+class ResourceRequirements(Model):
+    requests: dict[str, str] | None = None
+    limits: dict[str, str] | None = None
+
+
+class Container(Model):
+    name: str
+    image: str | None = None
+    resources: ResourceRequirements | None = None
+
+
+class PodSpec(Model):
+    node_name: str | None = None
+    containers: list[Container] | None = None
+    init_containers: list[Container] | None = None
+    termination_grace_period_seconds: int | None = None
 
 
 class Namespace(KubeObject):
     api_version: str | None = "v1"
     kind: str | None = "Namespace"
-    spec: dict[str, Any] | None = None
-    status: dict[str, Any] | None = None
+    spec: NamespaceSpec | None = None
+    status: NamespaceStatus | None = None
 
 
 class Pod(KubeObject):
     api_version: str | None = "v1"
     kind: str | None = "Pod"
-    spec: dict[str, Any] | None = None
-    status: dict[str, Any] | None = None
+    spec: PodSpec | None = None
+    status: PodStatus | None = None
 
 
 class Node(KubeObject):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from apimachinery.base import Model, merge_list
+from apimachinery._model import Model, merge_list
 
 __all__ = [
     "Condition",

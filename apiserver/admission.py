@@ -1,0 +1,106 @@
+"""Admission: checks and changes that need more than the object itself.
+
+Validation sees one object; admission may look at others (does the namespace exist, is
+it terminating, is this ClusterIP free). Plugins run in order on every write; each may
+mutate the incoming object or refuse it with a ``StatusError``. ``after_delete`` lets a
+plugin release what it allocated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from apimachinery.base import KubeObject
+from apimachinery.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from apiserver.store import ResourceStore
+
+__all__ = ["Admission", "AdmissionPlugin", "NamespaceLifecycle"]
+
+# Namespaces that exist from the start and may not be deleted.
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+UNDELETABLE_NAMESPACES = ("default", "kube-system", "kube-public")
+
+
+class AdmissionPlugin(Protocol):
+    async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None: ...
+
+    async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                           dry_run: bool) -> None: ...
+
+    async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None: ...
+
+    async def after_delete(self, store: ResourceStore, obj: KubeObject) -> None: ...
+
+
+class Plugin:
+    """A plugin that admits everything; subclasses override what they check."""
+
+    async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        return None
+
+    async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                           dry_run: bool) -> None:
+        return None
+
+    async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        return None
+
+    async def after_delete(self, store: ResourceStore, obj: KubeObject) -> None:
+        return None
+
+
+class Admission:
+    """The chain of plugins, run in order."""
+
+    def __init__(self, plugins: list[AdmissionPlugin] | None = None) -> None:
+        self.plugins: list[AdmissionPlugin] = list(plugins or [])
+
+    async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        for plugin in self.plugins:
+            await plugin.admit_create(store, obj, dry_run)
+
+    async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                           dry_run: bool) -> None:
+        for plugin in self.plugins:
+            await plugin.admit_update(store, new, old, dry_run)
+
+    async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        for plugin in self.plugins:
+            await plugin.admit_delete(store, obj, dry_run)
+
+    async def after_delete(self, store: ResourceStore, obj: KubeObject) -> None:
+        for plugin in self.plugins:
+            await plugin.after_delete(store, obj)
+
+
+class NamespaceLifecycle(Plugin):
+    """Objects only go into namespaces that exist and are not being deleted."""
+
+    def __init__(self, namespaces: ResourceStore) -> None:
+        self.namespaces = namespaces
+
+    async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        if not store.rt.namespaced:
+            return
+        name = obj.metadata.namespace or ""
+        try:
+            namespace, _ = await self.namespaces.read(None, name)
+        except NotFound:
+            raise NotFound.for_resource("namespaces", name) from None
+        status: Any = getattr(namespace, "status", None)
+        terminating = namespace.metadata.deletion_timestamp is not None or (
+            status is not None and status.phase == "Terminating"
+        )
+        if terminating:
+            raise Forbidden.for_resource(
+                store.rt.plural, obj.name or obj.metadata.generate_name or "",
+                f"unable to create new content in namespace {name} because it is being "
+                "terminated",
+                store.rt.group,
+            )
+
+    async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        if store.rt.kind == "Namespace" and obj.name in UNDELETABLE_NAMESPACES:
+            raise Forbidden.for_resource("namespaces", obj.name, "this namespace may not be deleted")

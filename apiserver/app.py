@@ -1,0 +1,248 @@
+"""The apiserver application: wiring storage, cache, stores and routes together.
+
+:func:`create_app` builds the FastAPI app for a :class:`Config`. Start-up connects to
+etcd, fills the watch cache (one etcd watch per resource type on one stream), creates
+the system namespaces and starts the compactor; every error leaves as a Kubernetes
+``Status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import orjson
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from apimachinery.errors import AlreadyExists, InternalError, NotFound, StatusError
+from apimachinery.registry import RESOURCES, by_plural
+from apiserver import discovery
+from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
+from apiserver.handlers import Handlers, json_response, status_response
+from apiserver.storage import StorageError
+from apiserver.storage.etcd import EtcdStorage
+from apiserver.store import ResourceStore
+from apiserver.watchcache import WatchCache
+
+__all__ = ["Config", "State", "create_app"]
+
+log = logging.getLogger(__name__)
+
+VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0+skiff",
+    "gitCommit": "skiff",
+    "gitTreeState": "clean",
+    "buildDate": "2026-11-22T00:00:00Z",
+    "goVersion": "python3.11",
+    "compiler": "cpython",
+    "platform": "linux/amd64",
+}
+
+REQUESTS = Counter("apiserver_request_total", "Requests by verb, resource and code",
+                   ["verb", "resource", "code"])
+LATENCY = Histogram(
+    "apiserver_request_duration_seconds", "Request latency by verb and resource",
+    ["verb", "resource"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+@dataclass
+class Config:
+    etcd_servers: str = "http://127.0.0.1:2379"
+    advertise_address: str = "127.0.0.1:8080"
+    service_cluster_ip_range: str = "10.96.0.0/12"
+    service_node_port_range: str = "30000-32767"
+    watch_cache_size: int = 4096
+    compaction_interval: float = 300.0
+
+
+@dataclass
+class State:
+    config: Config
+    storage: EtcdStorage
+    cache: WatchCache
+    handlers: Handlers
+    stores: dict = field(default_factory=dict)
+    ready: bool = False
+
+
+def create_app(config: Config) -> FastAPI:
+    holder: dict[str, State] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await start(config)
+        holder["state"] = app.state.skiff = state
+        compactor = asyncio.create_task(_compact_forever(state.storage, config.compaction_interval))
+        try:
+            yield
+        finally:
+            compactor.cancel()
+            await state.cache.stop()
+            await state.storage.close()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    _routes(app, holder)
+    _errors(app)
+    return app
+
+
+async def start(config: Config) -> State:
+    storage = EtcdStorage(config.etcd_servers)
+    await storage.connect()
+    cache = WatchCache(storage, RESOURCES, config.watch_cache_size)
+    admission = Admission()
+    stores = {rt: ResourceStore(rt, storage, admission) for rt in RESOURCES}
+    namespaces = stores[by_plural("", "namespaces")]
+    admission.plugins.append(NamespaceLifecycle(namespaces))
+    await cache.start()
+    await _bootstrap(namespaces)
+    handlers = Handlers(storage, cache, stores)
+    state = State(config, storage, cache, handlers, stores)
+    state.ready = True
+    return state
+
+
+async def _bootstrap(namespaces: ResourceStore) -> None:
+    """The namespaces every cluster starts with."""
+    model = namespaces.rt.model
+    for name in SYSTEM_NAMESPACES:
+        try:
+            await namespaces.create(None, model.model_validate({"metadata": {"name": name}}))
+        except AlreadyExists:
+            continue
+
+
+async def _compact_forever(storage: EtcdStorage, interval: float) -> None:
+    """Compact etcd history older than one interval, as the Kubernetes apiserver does."""
+    previous = 0
+    while True:
+        await asyncio.sleep(interval)  # a clock tick: compaction runs every interval
+        try:
+            if previous:
+                await storage.compact(previous)
+            previous = await storage.current_revision()
+        except StorageError as err:
+            log.warning("compaction skipped: %s", err)
+
+
+def _routes(app: FastAPI, holder: dict[str, State]) -> None:
+    def state() -> State:
+        return holder["state"]
+
+    async def health(request: Request) -> Response:
+        if not holder.get("state") or not state().ready:
+            return PlainTextResponse("not ready", status_code=503)
+        return PlainTextResponse("ok")
+
+    for path in ("/healthz", "/livez", "/readyz"):
+        app.add_route(path, health, methods=["GET"])
+
+    async def version(request: Request) -> Response:
+        return json_response(orjson.dumps(VERSION))
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_route("/version", version, methods=["GET"])
+    app.add_route("/metrics", metrics, methods=["GET"])
+
+    async def api(request: Request) -> Response:
+        if _wants_aggregated(request):
+            return _aggregated(discovery.aggregated_discovery(core=True))
+        return json_response(orjson.dumps(discovery.api_versions(state().config.advertise_address)))
+
+    async def apis(request: Request) -> Response:
+        if _wants_aggregated(request):
+            return _aggregated(discovery.aggregated_discovery(core=False))
+        return json_response(orjson.dumps(discovery.api_group_list()))
+
+    async def group(request: Request) -> Response:
+        found = discovery.api_group(request.path_params["group"])
+        if found is None:
+            raise NotFound("the server could not find the requested resource")
+        return json_response(orjson.dumps(found))
+
+    async def resources(request: Request) -> Response:
+        params = request.path_params
+        api_version = f"{params['group']}/{params['version']}" if "group" in params else params["version"]
+        found = discovery.api_resource_list(api_version)
+        if found is None:
+            raise NotFound("the server could not find the requested resource")
+        return json_response(orjson.dumps(found))
+
+    async def core(request: Request) -> Response:
+        params = request.path_params
+        return await _timed(request, "", params["version"], params["path"])
+
+    async def grouped(request: Request) -> Response:
+        params = request.path_params
+        return await _timed(request, params["group"], params["version"], params["path"])
+
+    async def _timed(request: Request, group: str, version: str, path: str) -> Response:
+        started = time.perf_counter()
+        verb, resource, code = request.method.lower(), path.split("/")[0], 500
+        try:
+            if version != "v1" and not group:
+                raise NotFound("the server could not find the requested resource")
+            response = await state().handlers.dispatch(request, group, version, path)
+            code = response.status_code
+            return response
+        except StatusError as err:
+            code = err.code
+            raise
+        finally:
+            REQUESTS.labels(verb, resource, str(code)).inc()
+            LATENCY.labels(verb, resource).observe(time.perf_counter() - started)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+    app.add_route("/api", api, methods=["GET"])
+    app.add_route("/apis", apis, methods=["GET"])
+    app.add_route("/api/{version}", resources, methods=["GET"])
+    app.add_route("/apis/{group}", group, methods=["GET"])
+    app.add_route("/apis/{group}/{version}", resources, methods=["GET"])
+    app.add_route("/api/{version}/{path:path}", core, methods=methods)
+    app.add_route("/apis/{group}/{version}/{path:path}", grouped, methods=methods)
+
+
+_AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+def _wants_aggregated(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "as=APIGroupDiscoveryList" in accept and "v=v2;" in accept.replace(" ", "") + ";"
+
+
+def _aggregated(body: dict) -> Response:
+    return Response(orjson.dumps(body), media_type=_AGGREGATED)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StatusError)
+    async def status_error(request: Request, err: StatusError) -> Response:
+        return status_response(err)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, err: HTTPException) -> Response:
+        if err.status_code == 404:
+            return status_response(NotFound("the server could not find the requested resource"))
+        status = InternalError(str(err.detail))
+        status.code = err.status_code  # type: ignore[misc]
+        return status_response(status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> Response:
+        log.exception("unexpected error serving %s %s", request.method, request.url.path)
+        return status_response(InternalError(f"an error on the server ({type(err).__name__}) "
+                                             "has prevented the request from succeeding"))

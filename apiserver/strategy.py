@@ -1,0 +1,182 @@
+"""Per-kind rules for writes: what create resets, what update keeps, what is validated.
+
+Kubernetes calls these "strategies". The generic store (:mod:`apiserver.store`) runs the
+same pipeline for every kind; a strategy only answers the questions where kinds differ:
+which fields a create clears, whether status survives a spec update (it does: status
+belongs to the ``status`` subresource), when ``metadata.generation`` moves, and which
+validation applies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from apimachinery import defaults, validation
+from apimachinery.base import KubeObject
+from apimachinery.errors import FieldError
+from apimachinery.schema import ResourceType
+from apimachinery.timeutil import format_time
+
+__all__ = ["Strategy", "strategy_for"]
+
+
+class Strategy:
+    """The default rules, right for most kinds."""
+
+    def __init__(self, rt: ResourceType) -> None:
+        self.rt = rt
+        self.has_status = "status" in rt.subresources
+
+    # -- create -----------------------------------------------------------------------
+
+    def prepare_for_create(self, obj: KubeObject) -> None:
+        meta = obj.metadata
+        meta.uid = str(uuid.uuid4())
+        meta.creation_timestamp = format_time()
+        meta.resource_version = None
+        meta.deletion_timestamp = None
+        meta.deletion_grace_period_seconds = None
+        meta.generation = 1
+        meta.self_link = None
+        if not self.rt.namespaced:
+            meta.namespace = None
+        if self.has_status and hasattr(obj, "status"):
+            obj.status = self.initial_status(obj)  # type: ignore[attr-defined]
+
+    def initial_status(self, obj: KubeObject) -> Any:
+        """What ``status`` a new object starts with (clients cannot set it on create)."""
+        return None
+
+    def default(self, obj: KubeObject) -> None:
+        defaults.apply_defaults(obj)
+
+    def validate(self, obj: KubeObject) -> list[FieldError]:
+        return validation.validate(obj)
+
+    # -- update -----------------------------------------------------------------------
+
+    def prepare_for_update(self, new: KubeObject, old: KubeObject) -> None:
+        """A write to the main resource: status is kept, generation follows the spec."""
+        _keep_system_meta(new, old)
+        if self.has_status and hasattr(old, "status"):
+            new.status = old.status  # type: ignore[attr-defined]
+        self.bump_generation(new, old)
+
+    def prepare_for_status_update(self, new: KubeObject, old: KubeObject) -> None:
+        """A write to ``/status``: everything but status (and labels/annotations) is kept."""
+        _keep_system_meta(new, old)
+        if hasattr(old, "spec"):
+            new.spec = old.spec  # type: ignore[attr-defined]
+        new.metadata.deletion_timestamp = old.metadata.deletion_timestamp
+        new.metadata.owner_references = old.metadata.owner_references
+        new.metadata.finalizers = old.metadata.finalizers
+
+    def bump_generation(self, new: KubeObject, old: KubeObject) -> None:
+        if getattr(new, "spec", None) != getattr(old, "spec", None):
+            new.metadata.generation = (old.metadata.generation or 1) + 1
+        else:
+            new.metadata.generation = old.metadata.generation
+
+    def validate_update(self, new: KubeObject, old: KubeObject) -> list[FieldError]:
+        return validation.validate_update(new, old)
+
+    # -- delete -----------------------------------------------------------------------
+
+    def graceful_period(self, obj: KubeObject, requested: int | None) -> int:
+        """Seconds the object may linger after DELETE before it is removed (0 = at once)."""
+        return 0
+
+
+def _keep_system_meta(new: KubeObject, old: KubeObject) -> None:
+    """Fields of metadata that only the server sets."""
+    meta, was = new.metadata, old.metadata
+    meta.uid = was.uid
+    meta.creation_timestamp = was.creation_timestamp
+    meta.deletion_grace_period_seconds = was.deletion_grace_period_seconds
+    meta.namespace = was.namespace
+    meta.name = was.name
+    meta.generate_name = was.generate_name
+    meta.self_link = None
+    if was.deletion_timestamp is not None:
+        meta.deletion_timestamp = was.deletion_timestamp
+    else:
+        meta.deletion_timestamp = None
+
+
+class PodStrategy(Strategy):
+    def initial_status(self, obj: KubeObject) -> Any:
+        from apimachinery.core_v1 import PodStatus
+
+        return PodStatus(phase="Pending", qos_class=_qos_class(obj))
+
+    def graceful_period(self, obj: KubeObject, requested: int | None) -> int:
+        pod: Any = obj
+        phase = pod.status.phase if pod.status is not None else None
+        if not pod.spec.node_name or phase in ("Succeeded", "Failed"):
+            return 0
+        if requested is not None:
+            return max(requested, 0)
+        grace = pod.spec.termination_grace_period_seconds
+        return 30 if grace is None else grace
+
+
+def _qos_class(obj: KubeObject) -> str:
+    """Guaranteed, Burstable or BestEffort, from the containers' requests and limits."""
+    pod: Any = obj
+    containers = list(pod.spec.containers or []) + list(pod.spec.init_containers or [])
+    any_set = False
+    guaranteed = True
+    for container in containers:
+        resources = container.resources
+        requests = (resources.requests if resources else None) or {}
+        limits = (resources.limits if resources else None) or {}
+        if requests or limits:
+            any_set = True
+        for name in ("cpu", "memory"):
+            if name not in limits or requests.get(name, limits[name]) != limits[name]:
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+class NamespaceStrategy(Strategy):
+    def initial_status(self, obj: KubeObject) -> Any:
+        from apimachinery.core_v1 import NamespaceStatus
+
+        return NamespaceStatus(phase="Active")
+
+    def prepare_for_update(self, new: KubeObject, old: KubeObject) -> None:
+        super().prepare_for_update(new, old)
+        # spec.finalizers change only through the finalize subresource.
+        new.spec = old.spec  # type: ignore[attr-defined]
+
+
+class NodeStrategy(Strategy):
+    """Nodes register with their status already filled in, so create keeps it."""
+
+    def prepare_for_create(self, obj: KubeObject) -> None:
+        status = getattr(obj, "status", None)
+        super().prepare_for_create(obj)
+        obj.status = status  # type: ignore[attr-defined]
+
+
+class JobStrategy(Strategy):
+    def prepare_for_create(self, obj: KubeObject) -> None:
+        super().prepare_for_create(obj)
+        job: Any = obj
+        if not job.spec.manual_selector:
+            defaults.job_generated_selector(job)
+
+
+_STRATEGIES: dict[str, type[Strategy]] = {
+    "Pod": PodStrategy,
+    "Namespace": NamespaceStrategy,
+    "Node": NodeStrategy,
+    "Job": JobStrategy,
+}
+
+
+def strategy_for(rt: ResourceType) -> Strategy:
+    return _STRATEGIES.get(rt.kind, Strategy)(rt)

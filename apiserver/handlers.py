@@ -462,6 +462,8 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
 class WatchStream:
     """A chunked response that follows a :class:`Watcher` until timeout or disconnect."""
 
+    status_code = 200
+
     def __init__(self, watcher: Watcher, encode: Encoder, timeout: float,
                  initial_end_marker: bool) -> None:
         self.watcher = watcher

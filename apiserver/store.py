@@ -262,7 +262,7 @@ class ResourceStore:
             self.strategy.default(new)
             self.strategy.prepare_for_update(new, old)
         else:
-            self.strategy.prepare_for_update(new, old)
+            self.strategy.prepare_for_subresource(new, old)
 
     def _finished(self, obj: KubeObject) -> bool:
         """A deleted object whose last finalizer just went is removed, not stored."""

@@ -72,6 +72,11 @@ class Strategy:
         new.metadata.owner_references = old.metadata.owner_references
         new.metadata.finalizers = old.metadata.finalizers
 
+    def prepare_for_subresource(self, new: KubeObject, old: KubeObject) -> None:
+        """binding, scale, finalize: the server changed the current object itself."""
+        _keep_system_meta(new, old)
+        self.bump_generation(new, old)
+
     def bump_generation(self, new: KubeObject, old: KubeObject) -> None:
         if getattr(new, "spec", None) != getattr(old, "spec", None):
             new.metadata.generation = (old.metadata.generation or 1) + 1
@@ -142,6 +147,13 @@ def _qos_class(obj: KubeObject) -> str:
 
 
 class NamespaceStrategy(Strategy):
+    def prepare_for_create(self, obj: KubeObject) -> None:
+        from apimachinery.core_v1 import NamespaceSpec
+
+        super().prepare_for_create(obj)
+        # The namespace controller removes this once the namespace is empty.
+        obj.spec = NamespaceSpec(finalizers=["kubernetes"])  # type: ignore[attr-defined]
+
     def initial_status(self, obj: KubeObject) -> Any:
         from apimachinery.core_v1 import NamespaceStatus
 

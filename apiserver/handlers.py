@@ -561,6 +561,11 @@ async def _body(request: Request) -> Any:
     if not raw.strip():
         return None
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/vnd.kubernetes.protobuf":
+        raise UnsupportedMediaType(
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json, application/yaml"
+        )
     try:
         if content_type in ("application/yaml", "application/x-yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)

@@ -26,7 +26,7 @@ from apimachinery.errors import AlreadyExists, InternalError, NotFound, StatusEr
 from apimachinery.registry import RESOURCES, by_plural
 from apiserver import discovery
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
-from apiserver.handlers import Handlers, json_response, status_response
+from apiserver.handlers import Handlers, RawSendMiddleware, json_response, status_response
 from apiserver.storage import StorageError
 from apiserver.storage.etcd import EtcdStorage
 from apiserver.store import ResourceStore
@@ -77,7 +77,7 @@ class State:
     ready: bool = False
 
 
-def create_app(config: Config) -> FastAPI:
+def create_app(config: Config) -> RawSendMiddleware:
     holder: dict[str, State] = {}
 
     @contextlib.asynccontextmanager
@@ -95,7 +95,7 @@ def create_app(config: Config) -> FastAPI:
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     _routes(app, holder)
     _errors(app)
-    return app
+    return RawSendMiddleware(app)
 
 
 async def start(config: Config) -> State:

@@ -430,7 +430,15 @@ Encoder = Callable[[Any], bytes]
 
 
 def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> Encoder:
+    """How this watch writes one item: an event, or a bookmark revision.
+
+    A negative revision is the bookmark that ends the initial events of a
+    ``sendInitialEvents`` watch; it is sent even when bookmarks were not asked for.
+    """
+
     def encode_bookmark(rv: int) -> bytes:
+        if rv < 0:
+            return _initial_events_end(cacher, -rv)
         return cacher.bookmark_line(rv) if bookmarks else b""
 
     if output.form == "object":
@@ -459,6 +467,43 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
     return encode_converted
 
 
+RAW_SEND = "skiff.raw_send"
+_SLOW_CLIENT_BYTES = 16 * 1024 * 1024
+
+
+class RawSendMiddleware:
+    """Keeps the server's own ``send`` in the scope, under every other middleware.
+
+    Watch fan-out writes chunk frames straight to the connection's transport (see
+    :meth:`apiserver.watchcache.Watcher.go_direct`); the transport is reachable only
+    from the server's bound ``send``.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
+
+
+def chunk_writer(scope: Scope) -> Callable[[bytes], bool] | None:
+    """A synchronous chunked-body writer for this response, if the server allows it."""
+    cycle = getattr(scope.get(RAW_SEND), "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None or not hasattr(transport, "get_write_buffer_size"):
+        return None
+
+    def write(data: bytes) -> bool:
+        if transport.is_closing() or transport.get_write_buffer_size() > _SLOW_CLIENT_BYTES:
+            return False
+        transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+        return True
+
+    return write
+
+
 class WatchStream:
     """A chunked response that follows a :class:`Watcher` until timeout or disconnect."""
 
@@ -469,7 +514,10 @@ class WatchStream:
         self.watcher = watcher
         self.encode = encode
         self.timeout = timeout
-        self.initial_end_marker = initial_end_marker
+        if initial_end_marker:
+            initial = list(watcher.pending)
+            last = initial[-1][1].rv if initial else 0  # type: ignore[index]
+            watcher.pending.append(-max(last, watcher.cacher.rv))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         watcher = self.watcher
@@ -480,26 +528,28 @@ class WatchStream:
         gone = asyncio.ensure_future(_disconnected(receive))
         gone.add_done_callback(lambda _: watcher.close("client went away"))
         try:
-            if self.initial_end_marker:
-                initial = watcher.pending.copy()
-                watcher.pending.clear()
-                chunk = b"".join(self.encode(i) for i in initial)
-                rv = initial[-1][1].rv if initial else watcher.cacher.rv
-                chunk += _initial_events_end(watcher.cacher, max(rv, watcher.cacher.rv))
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            while not watcher.closed:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                items = await watcher.next_batch(remaining)
-                if items:
-                    chunk = b"".join(self.encode(i) for i in items)
-                    if chunk:
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            writer = chunk_writer(scope)
+            if writer is not None:
+                watcher.go_direct(self.encode, writer)
+                await watcher.wait_closed(max(0.0, deadline - loop.time()))
+            else:
+                await self._drain(send, deadline)
         finally:
             watcher.close()
             gone.cancel()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _drain(self, send: Send, deadline: float) -> None:
+        """The portable path: wait for queued changes and send them through ASGI."""
+        loop = asyncio.get_running_loop()
+        while not self.watcher.closed:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            items = await self.watcher.next_batch(remaining)
+            chunk = b"".join(self.encode(i) for i in items)
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
 async def _disconnected(receive: Receive) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 
 import uvicorn
+import uvloop
 
 from apiserver.app import Config, create_app
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         timeout_keep_alive=120,
         timeout_graceful_shutdown=3,
     ))
-    asyncio.run(server.serve())
+    uvloop.run(server.serve())
 
 
 if __name__ == "__main__":

@@ -94,7 +94,13 @@ Item = tuple[str, Event] | int
 
 
 class Watcher:
-    """One client's watch: a predicate and a queue the HTTP response drains."""
+    """One client's watch: a predicate, and either a queue or a direct writer.
+
+    A new watcher queues (its initial state and any replayed history go out first,
+    in order). Once the HTTP response has flushed that backlog it switches to direct
+    mode: changes are encoded and written straight to the connection during fan-out,
+    coalesced once per event-loop iteration, with no task to wake per watcher.
+    """
 
     def __init__(self, cacher: Cacher, predicate: Predicate, trigger: str | None) -> None:
         self.cacher = cacher
@@ -104,6 +110,10 @@ class Watcher:
         self.closed = False
         self.stopped_reason = ""
         self._waiter: asyncio.Future[None] | None = None
+        self._encode: Callable[[Item], bytes] | None = None
+        self._write: Callable[[bytes], bool] | None = None
+        self._out: list[bytes] = []
+        self.dirty = False
 
     def offer(self, event: Event) -> None:
         """Queue ``event`` if it concerns this watcher, as the type this watcher sees.
@@ -128,6 +138,14 @@ class Watcher:
     def _push(self, item: Item) -> None:
         if self.closed:
             return
+        if self._encode is not None:
+            line = self._encode(item)
+            if line:
+                self._out.append(line)
+                if not self.dirty:
+                    self.dirty = True
+                    self.cacher.mark_dirty(self)
+            return
         self.pending.append(item)
         if len(self.pending) > _MAX_PENDING:
             self.close("watcher fell behind")
@@ -138,6 +156,34 @@ class Watcher:
 
     def bookmark(self, rv: int) -> None:
         self._push(rv)
+
+    def go_direct(self, encode: Callable[[Item], bytes], write: Callable[[bytes], bool]) -> None:
+        """Write future changes straight through ``write`` (False = the client is gone)."""
+        backlog = b"".join(encode(i) for i in self.pending)
+        self.pending.clear()
+        self._encode, self._write = encode, write
+        if backlog and not write(backlog):
+            self.close("client is not reading")
+
+    def flush(self) -> None:
+        self.dirty = False
+        if self.closed or not self._out or self._write is None:
+            return
+        data = b"".join(self._out)
+        self._out.clear()
+        if not self._write(data):
+            self.close("client is not reading")
+
+    async def wait_closed(self, timeout: float) -> None:
+        if self.closed:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(self._waiter, timeout)
+        except TimeoutError:
+            return
+        finally:
+            self._waiter = None
 
     async def next_batch(self, timeout: float | None) -> list[Item]:
         """Everything queued, waiting up to ``timeout`` for at least one item."""
@@ -181,6 +227,7 @@ class Cacher:
         self._general: set[Watcher] = set()
         self._triggered: dict[str, set[Watcher]] = {}
         self._fresh: list[tuple[int, asyncio.Future[None]]] = []
+        self._dirty: list[Watcher] = []
         self.ready = asyncio.Event()
         self._kind_header = orjson.dumps({"kind": rt.kind, "apiVersion": rt.api_version})
 
@@ -372,6 +419,17 @@ class Cacher:
             self._triggered.setdefault(trigger, set()).add(watcher)
         WATCHERS.labels(self.rt.qualified).inc()
         return watcher
+
+    def mark_dirty(self, watcher: Watcher) -> None:
+        """Flush this watcher's output once the current batch of changes is fanned out."""
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(watcher)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for watcher in dirty:
+            watcher.flush()
 
     def remove_watcher(self, watcher: Watcher) -> None:
         if watcher.trigger is None:

@@ -1,0 +1,239 @@
+"""Apiserver benchmark: write latency at fixed rates, LIST size, watch fan-out, memory.
+
+Run: ``python -m bench.api`` (``make bench`` runs every benchmark). Starts a private
+etcd and apiserver, then prints each figure beside its anchor, both measured in this
+run where the anchor is measurable here (raw etcd through aetcd at the same
+concurrency), or the published goal from the issue otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from typing import Any
+
+import orjson
+from aetcd import rpc
+
+from bench._cluster import Cluster, percentile, private_cluster, report, rss_mb
+from bench._http import Pool, WatchReceiver
+
+CONCURRENCY = 32
+
+
+def pod_body(name: str, namespace: str) -> bytes:
+    """A pod about the size of a real one (~1 KiB on the wire)."""
+    return orjson.dumps({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace,
+                     "labels": {"app": "bench", "tier": "web", "release": "stable"}},
+        "spec": {"containers": [{
+            "name": "app", "image": "registry.local/bench/app:1.0",
+            "command": ["/bin/app", "--port=8080"],
+            "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+            "env": [{"name": "MODE", "value": "bench"}, {"name": "LEVEL", "value": "info"}],
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
+                          "limits": {"cpu": "200m", "memory": "128Mi"}},
+            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+        }]},
+    })
+
+
+async def ensure_namespace(pool: Pool, name: str) -> None:
+    await pool.request("POST", "/api/v1/namespaces", orjson.dumps({"metadata": {"name": name}}))
+
+
+async def paced(rate: float, count: int, action: Any) -> list[float]:
+    """Start ``action(i)`` at a fixed rate (open loop); return each one's latency."""
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    start = loop.time()
+
+    async def one(i: int) -> None:
+        t0 = loop.time()
+        await action(i)
+        latencies.append(loop.time() - t0)
+
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the offered load
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+async def closed_loop(concurrency: int, count: int, action: Any) -> float:
+    """Run ``count`` actions with ``concurrency`` in flight; return actions per second."""
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for i in queue:
+            await action(i)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - t0)
+
+
+async def raw_etcd(cluster: Cluster, count: int, body: bytes) -> tuple[float, float]:
+    """Raw aetcd creates (same Txn the apiserver sends) and a 1k range."""
+    import aetcd
+
+    port = int(cluster.etcd_url.rsplit(":", 1)[1])
+    client = aetcd.Client(port=port, options={"grpc.max_receive_message_length": 512 << 20})
+    await client.connect()
+    kv = client.kvstub
+
+    async def put(i: int) -> None:
+        key = f"/bench/raw/{i}".encode()
+        await kv.Txn(rpc.TxnRequest(
+            compare=[rpc.Compare(key=key, target=rpc.Compare.MOD, result=rpc.Compare.EQUAL,
+                                 mod_revision=0)],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=body))],
+        ))
+
+    rate = await closed_loop(CONCURRENCY, count, put)
+    t0 = time.perf_counter()
+    await kv.Range(rpc.RangeRequest(key=b"/bench/raw/", range_end=b"/bench/raw0", limit=1000))
+    range_ms = (time.perf_counter() - t0) * 1000
+    await client.close()
+    return rate, range_ms
+
+
+async def fill(pool: Pool, namespace: str, count: int, start: int = 0) -> None:
+    async def create(i: int) -> None:
+        status, body = await pool.request("POST", f"/api/v1/namespaces/{namespace}/pods",
+                                          pod_body(f"p{start + i}", namespace))
+        if status != 201:
+            raise RuntimeError(f"create failed: {status} {body[:200]!r}")
+
+    await closed_loop(CONCURRENCY, count, create)
+
+
+async def list_ms(pool: Pool, path: str, runs: int = 5) -> tuple[float, int, int]:
+    times, size, items = [], 0, 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        status, body = await pool.request("GET", path)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert status == 200, body[:200]
+        size = len(body)
+    items = len(orjson.loads(body)["items"])
+    return percentile(times, 50), size, items
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def watch_latency(cluster: Cluster, pool: Pool, watchers: int, rate: float,
+                        events: int) -> tuple[float, float, int, float]:
+    """p50/p99 from POST sent to each watcher seeing the ADDED event, and server CPU."""
+    namespace = f"watch-{watchers}"
+    await ensure_namespace(pool, namespace)
+    status, body = await pool.request("GET", f"/api/v1/namespaces/{namespace}/pods")
+    rv = orjson.loads(body)["metadata"]["resourceVersion"]
+    loop = asyncio.get_running_loop()
+    sent: dict[int, float] = {}
+    host, port = cluster.url.removeprefix("http://").split(":")
+    request = (f"GET /api/v1/namespaces/{namespace}/pods?watch=1&resourceVersion={rv} HTTP/1.1\r\n"
+               f"Host: {host}:{port}\r\n\r\n").encode()
+    receivers: list[WatchReceiver] = []
+    for _ in range(watchers):
+        _, proto = await loop.create_connection(lambda: WatchReceiver(request), host, int(port))
+        receivers.append(proto)
+    await asyncio.gather(*(r.started for r in receivers))
+
+    async def create(i: int) -> None:
+        sent[i] = loop.time()
+        await pool.request("POST", f"/api/v1/namespaces/{namespace}/pods",
+                           pod_body(f"ev-{i}", namespace))
+
+    pid = cluster.apiserver.proc.pid
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    await paced(rate, events, create)
+    cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+    last = f'"name":"ev-{events - 1}"'.encode()
+    deadline = loop.time() + 30
+    while loop.time() < deadline and not all(
+        any(last in c for _, c in r.chunks[-3:]) for r in receivers
+    ):
+        await asyncio.sleep(0.05)  # waiting for stragglers, bounded
+    latencies = [at - sent[n] for r in receivers for n, at in r.events(b'"name":"ev-')]
+    for r in receivers:
+        r.close()
+    return (percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000,
+            len(latencies), cpu)
+
+
+async def run(args: argparse.Namespace) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+    with private_cluster() as cluster:
+        async with Pool(cluster.url, CONCURRENCY) as pool:
+            await ensure_namespace(pool, "bench")
+            body = pod_body("p", "bench")
+
+            raw_rate, raw_range = await raw_etcd(cluster, args.creates, body)
+            t0 = time.perf_counter()
+            await fill(pool, "bench", args.creates)
+            api_rate = args.creates / (time.perf_counter() - t0)
+            rows.append(("pod create throughput (32 in flight)", f"{api_rate:.0f}/s",
+                         f"raw etcd Txn {raw_rate:.0f}/s (goal >= 50%)", f"{api_rate / raw_rate:.2f}"))
+
+            lat = await paced(args.rate, int(args.rate * args.seconds), lambda i: pool.request(
+                "POST", "/api/v1/namespaces/bench/pods", pod_body(f"r{i}", "bench")))
+            p99 = percentile(lat, 99) * 1000
+            rows.append((f"POST pod p50 @ {args.rate:.0f}/s", f"{percentile(lat, 50) * 1000:.1f} ms", "", ""))
+            rows.append((f"POST pod p99 @ {args.rate:.0f}/s", f"{p99:.1f} ms",
+                         "goal <= 25 ms (k8s SLO 1 s)", f"{p99 / 25:.2f}"))
+            lat = await paced(args.rate, int(args.rate * args.seconds), lambda i: pool.request(
+                "GET", f"/api/v1/namespaces/bench/pods/r{i}"))
+            rows.append((f"GET pod p50 / p99 @ {args.rate:.0f}/s",
+                         f"{percentile(lat, 50) * 1000:.1f} / {percentile(lat, 99) * 1000:.1f} ms",
+                         f"raw etcd range(1k) {raw_range:.1f} ms", ""))
+
+            await ensure_namespace(pool, "list1k")
+            await fill(pool, "list1k", 1000)
+            have = args.creates + int(args.rate * args.seconds) + 1000
+            await ensure_namespace(pool, "fill")
+            await fill(pool, "fill", max(0, args.total - have))
+            ms1k, size1k, n1k = await list_ms(pool, "/api/v1/namespaces/list1k/pods")
+            ms10k, size10k, n10k = await list_ms(pool, "/api/v1/pods")
+            rows.append((f"LIST {n1k} pods ({size1k >> 10} KiB)", f"{ms1k:.0f} ms", "", ""))
+            rows.append((f"LIST {n10k} pods ({size10k >> 20} MiB)", f"{ms10k:.0f} ms",
+                         "goal <= 300 ms", f"{ms10k / 300:.2f}"))
+            rss = rss_mb(cluster.apiserver.proc.pid)
+            rows.append((f"apiserver RSS with {n10k} pods", f"{rss:.0f} MB", "goal <= 150 MB",
+                         f"{rss / 150:.2f}"))
+
+            for watchers in args.watchers:
+                p50, p99, got, cpu = await watch_latency(cluster, pool, watchers,
+                                                         args.event_rate, args.events)
+                want = watchers * args.events
+                rows.append((f"watch delivery, {watchers} watchers @ {args.event_rate:.0f} ev/s",
+                             f"p50 {p50:.1f} / p99 {p99:.1f} ms ({got}/{want}, "
+                             f"apiserver cpu {cpu:.0%})",
+                             "goal p99 <= 50 ms", f"{p99 / 50:.2f}"))
+    report(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--creates", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--total", type=int, default=10_000)
+    parser.add_argument("--watchers", type=int, nargs="*", default=[1, 100, 1000])
+    parser.add_argument("--event-rate", type=float, default=100)
+    parser.add_argument("--events", type=int, default=300)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

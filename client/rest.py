@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, overload
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, cast, overload
 
 import httpx
 import orjson
@@ -182,7 +182,8 @@ class Client:
     async def request(self, method: str, path: str, *,
                       params: Mapping[str, str] | None = None, body: Any = None,
                       content_type: str = JSON,
-                      http_timeout: float | None = None) -> Any:
+                      http_timeout: float | Literal["default"] | None = "default"
+                      ) -> Any:
         """Any call as raw JSON: ``body`` is JSON-encoded (bytes are sent as they are)."""
         response = await self.send(method, path, params=params, body=body,
                                    content_type=content_type, http_timeout=http_timeout)
@@ -190,17 +191,19 @@ class Client:
 
     async def send(self, method: str, path: str, *,
                    params: Mapping[str, str] | None = None, body: Any = None,
-                   content_type: str = JSON, http_timeout: float | None = None,
+                   content_type: str = JSON,
+                   http_timeout: float | Literal["default"] | None = "default",
                    stream: bool = False) -> httpx.Response:
         """Send one request; non-2xx raises the typed error, no answer raises
         :class:`ApiConnectionError`. With ``stream=True`` the caller must ``aclose()``
-        the response."""
+        the response. ``http_timeout=None`` waits for ever (a watch without
+        ``timeoutSeconds``)."""
         content = body if isinstance(body, bytes | None) else orjson.dumps(body)
         request = self._http.build_request(
             method, path, params=params, content=content,
             headers={"Content-Type": content_type} if content is not None else None,
-            timeout=httpx.Timeout(http_timeout) if http_timeout is not None
-            else httpx.USE_CLIENT_DEFAULT,  # type: ignore[arg-type]
+            timeout=(httpx.USE_CLIENT_DEFAULT if http_timeout == "default"
+                     else httpx.Timeout(http_timeout)),
             extensions=self._extensions or None,
         )
         start = time.perf_counter()
@@ -257,7 +260,7 @@ class _ModelCodec(Generic[M]):
             return self.model.model_validate(data)
         except ValidationError:
             meta = ObjectMeta.model_validate(data.get("metadata") or {})
-            return self.model.model_construct(metadata=meta)
+            return cast(M, self.model.model_construct(metadata=meta))
 
     def encode(self, obj: M) -> bytes:
         return obj.to_json()

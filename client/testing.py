@@ -64,9 +64,9 @@ class Action:
     content_type: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
         sub = f"/{self.subresource}" if self.subresource else ""
-        return f"{self.verb} {self.resource}{sub} {where}{self.name or ''}".rstrip()
+        where = "/".join(p for p in (self.namespace, self.name) if p)
+        return f"{self.verb} {self.resource}{sub} {where}".rstrip()
 
 
 @dataclass
@@ -160,7 +160,7 @@ class FakeApiServer:
         return self._delete(rtype, self._key(rtype, namespace, name))
 
     def verbs(self) -> list[str]:
-        """The recorded actions as short strings: ``["list pods", "create pods ns/x"]``."""
+        """The recorded actions as short strings: ``["list pods", "update pods ns/x"]``."""
         return [str(a) for a in self.actions]
 
     # -- faults ----------------------------------------------------------------------------

@@ -23,6 +23,9 @@ from client.clock import Clock, FakeClock, RealClock, format_micro_time, format_
 from client.events import NORMAL, WARNING, EventRecorder
 from client.exceptions import ApiConnectionError, ApiTimeoutError
 from client.informer import (
+    LABELS_INDEX,
+    NAMESPACE_INDEX,
+    NODE_INDEX,
     DeletedFinalStateUnknown,
     EventHandler,
     IndexFunc,
@@ -71,6 +74,9 @@ from client.workqueue import (
 )
 
 __all__ = [
+    "LABELS_INDEX",
+    "NAMESPACE_INDEX",
+    "NODE_INDEX",
     "NORMAL",
     "PATCH_CONTENT_TYPES",
     "WARNING",

@@ -48,6 +48,9 @@ from client.rest import Client, ResourceClient
 from client.watch import WatchEvent
 
 __all__ = [
+    "LABELS_INDEX",
+    "NAMESPACE_INDEX",
+    "NODE_INDEX",
     "DeletedFinalStateUnknown",
     "EventHandler",
     "IndexFunc",
@@ -179,6 +182,16 @@ class Store(Generic[T]):
         keys = self._indices[index].get(value, ())
         return [self._items[k] for k in keys]
 
+    def by_namespace(self, namespace: str) -> builtins.list[T]:
+        return self.by_index(NAMESPACE_INDEX, namespace)
+
+    def by_label(self, key: str, value: str) -> builtins.list[T]:
+        return self.by_index(LABELS_INDEX, f"{key}={value}")
+
+    def by_node(self, node: str) -> builtins.list[T]:
+        """Pods bound to ``node`` (the pod informer keeps this index)."""
+        return self.by_index(NODE_INDEX, node)
+
     def index_values(self, index: str) -> builtins.list[str]:
         return [v for v, keys in self._indices[index].items() if keys]
 
@@ -268,7 +281,10 @@ class Informer(Generic[T]):
         self.page_size = page_size
         self.min_watch_timeout = min_watch_timeout
         self._rand = rand
-        self.store: Store[T] = Store({**DEFAULT_INDEXERS, **(indexers or {})})
+        defaults: dict[str, IndexFunc[T]] = dict(DEFAULT_INDEXERS)
+        if resource.rtype.kind == "Pod" and not resource.rtype.group:
+            defaults[NODE_INDEX] = node_name_index
+        self.store: Store[T] = Store({**defaults, **(indexers or {})})
         self._handlers: list[EventHandler[T]] = []
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -250,6 +250,19 @@ async def test_backoff_delays_grow_between_failures(
         await informer.stop()
 
 
+async def test_the_pod_informer_indexes_pods_by_node(
+        fake: FakeApiServer, informer: Informer[Pod]) -> None:
+    fake.add(make_pod("a", node="n1", app="web"))
+    fake.add(make_pod("b", app="web"))
+    informer.start()
+    await informer.wait_for_sync()
+    assert [p.key for p in informer.store.by_node("n1")] == ["d/a"]
+    assert sorted(p.key for p in informer.store.by_label("app", "web")) == ["d/a", "d/b"]
+    assert len(informer.store.by_namespace("d")) == 2
+    await informer.resource.bind("b", "n2", namespace="d")
+    await until(lambda: len(informer.store.by_node("n2")) == 1)
+
+
 async def test_a_failing_handler_does_not_stop_the_others(
         fake: FakeApiServer, informer: Informer[Pod]) -> None:
     seen: list[str] = []

@@ -401,10 +401,10 @@ class ResourceClient(Generic[T]):
     async def create(self, obj: T, *, dry_run: bool = False,
                      field_manager: str | None = None) -> T:
         namespace, _ = self._codec.meta(obj)
-        path = self._collection_path(namespace)
         if self.rtype.namespaced and not (namespace or self.namespace):
             raise ValueError(f"creating {self.rtype.qualified} needs a namespace")
-        return await self._write("POST", path, self._codec.encode(obj), dry_run=dry_run,
+        return await self._write("POST", self._collection_path(namespace),
+                                 self._codec.encode(obj), dry_run=dry_run,
                                  field_manager=field_manager)
 
     async def update(self, obj: T, *, dry_run: bool = False,

@@ -41,6 +41,7 @@ async def test_the_fake_clock_fires_timers_in_order_at_their_own_time(
 
 async def test_sleepers_wake_only_when_time_is_advanced(clock: FakeClock) -> None:
     sleeper = asyncio.create_task(clock.sleep(10))
+    await clock.advance(0)  # let the sleeper start and set its timer
     await clock.advance(9.9)
     assert not sleeper.done() and clock.pending == 1
     await clock.advance(0.1)

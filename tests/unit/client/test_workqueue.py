@@ -11,6 +11,7 @@ from client import (
     DelayingQueue,
     FakeClock,
     ItemExponentialFailureRateLimiter,
+    MaxOfRateLimiter,
     RateLimitingQueue,
     ShutDown,
     WorkQueue,
@@ -178,7 +179,7 @@ def test_the_token_bucket_allows_a_burst_then_paces(clock: FakeClock) -> None:
 
 
 def test_the_default_limiter_takes_the_longer_of_both(clock: FakeClock) -> None:
-    limiter = default_controller_rate_limiter(clock)
+    limiter: MaxOfRateLimiter[str] = default_controller_rate_limiter(clock)
     assert limiter.when("a") == 0.005
     for i in range(100):
         limiter.when(f"k{i}")

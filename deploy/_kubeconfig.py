@@ -51,9 +51,7 @@ def merge_entry(config: dict[str, Any] | None, name: str, server: str) -> dict[s
     return merged
 
 
-def _replace_or_append(
-    entries: list[dict[str, Any]], entry: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _replace_or_append(entries: list[dict[str, Any]], entry: dict[str, Any]) -> list[dict[str, Any]]:
     names = [existing.get("name") for existing in entries]
     if entry["name"] in names:
         return [

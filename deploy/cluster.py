@@ -63,9 +63,7 @@ def execute(actions: list[Action], context: Context) -> None:
         action.run(context)
 
 
-def up_actions(
-    components: list[Component], *, install: bool = True, images: bool = True
-) -> list[Action]:
+def up_actions(components: list[Component], *, install: bool = True, images: bool = True) -> list[Action]:
     """Install, prepare, build, start the control plane, write kubeconfigs, start the rest."""
     actions = []
     if install:
@@ -148,9 +146,7 @@ def _start_or_keep(component: Component, context: Context) -> None:
         component.argv(config), log_file, health_url, context.start_timeout, pid_file=pid_file
     )
     what = "healthy" if health_url else "running"
-    context.say(
-        f"{component.name} is {what} (pid {process.pid}, {time.monotonic() - started:.1f} s)"
-    )
+    context.say(f"{component.name} is {what} (pid {process.pid}, {time.monotonic() - started:.1f} s)")
 
 
 def stop_component(component: Component, context: Context) -> None:
@@ -202,6 +198,5 @@ def format_status(rows: list[ComponentStatus]) -> str:
     table += [(r.name, str(r.pid), "yes" if r.alive else "no", r.health) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     return "\n".join(
-        "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in table
+        "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table
     )

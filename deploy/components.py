@@ -69,10 +69,7 @@ class ClusterConfig:
     def save(self) -> None:
         """Record the settings `up` used, so `down`, `status` and `logs` find the same cluster."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        data = {
-            key: str(value) if isinstance(value, Path) else value
-            for key, value in asdict(self).items()
-        }
+        data = {key: str(value) if isinstance(value, Path) else value for key, value in asdict(self).items()}
         self.settings_file.write_text(json.dumps(data, indent=2) + "\n")
 
     @classmethod
@@ -83,7 +80,7 @@ class ClusterConfig:
         except FileNotFoundError:
             return cls(run_dir=run_dir)
         types = {f.name: f.type for f in fields(cls)}
-        known = {
+        known: dict[str, Any] = {
             key: Path(value) if types[key] in ("Path", Path) else value
             for key, value in data.items()
             if key in types

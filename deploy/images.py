@@ -54,9 +54,7 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-def build_pause_image(
-    client: docker.DockerClient | None = None, progress: Progress = log.info
-) -> str:
+def build_pause_image(client: docker.DockerClient | None = None, progress: Progress = log.info) -> str:
     """Make sure ``skiff/pause:3.9`` exists and matches pause.c; return its tag."""
     client = client or docker.from_env()
     sources = [PAUSE_SOURCE_DIR / "pause.c", PAUSE_SOURCE_DIR / "Dockerfile"]
@@ -72,9 +70,7 @@ def build_pause_image(
     return PAUSE_IMAGE
 
 
-def build_busybox_image(
-    client: docker.DockerClient | None = None, progress: Progress = log.info
-) -> str:
+def build_busybox_image(client: docker.DockerClient | None = None, progress: Progress = log.info) -> str:
     """Make sure ``skiff/busybox:test`` exists (FROM scratch + static busybox); return its tag."""
     client = client or docker.from_env()
     if not BUSYBOX_BINARY.exists():
@@ -118,11 +114,7 @@ def _up_to_date(client: docker.DockerClient, tag: str, digest: str) -> bool:
     return (image.labels or {}).get(SOURCE_HASH_LABEL) == digest
 
 
-def _build(
-    client: docker.DockerClient, context: Path, tag: str, digest: str, progress: Progress
-) -> None:
+def _build(client: docker.DockerClient, context: Path, tag: str, digest: str, progress: Progress) -> None:
     progress(f"building image {tag}")
-    client.images.build(
-        path=str(context), tag=tag, labels={SOURCE_HASH_LABEL: digest}, rm=True, forcerm=True
-    )
+    client.images.build(path=str(context), tag=tag, labels={SOURCE_HASH_LABEL: digest}, rm=True, forcerm=True)
     progress(f"built image {tag}")

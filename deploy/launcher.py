@@ -44,18 +44,14 @@ def say(message: str) -> None:
 @app.command()
 def up(
     run_dir: RunDir = DEFAULTS.run_dir,
-    data_dir: Annotated[
-        Path, typer.Option(help="etcd data and component files.")
-    ] = DEFAULTS.data_dir,
+    data_dir: Annotated[Path, typer.Option(help="etcd data and component files.")] = DEFAULTS.data_dir,
     log_dir: Annotated[Path, typer.Option(help="One log per component.")] = DEFAULTS.log_dir,
     etcd_port: int = DEFAULTS.etcd_port,
     etcd_peer_port: int = DEFAULTS.etcd_peer_port,
     apiserver_port: Annotated[
         int, typer.Option(help="Plain HTTP port on 127.0.0.1.")
     ] = DEFAULTS.apiserver_port,
-    secure_port: Annotated[
-        int, typer.Option(help="HTTPS port; 0 disables it.")
-    ] = DEFAULTS.secure_port,
+    secure_port: Annotated[int, typer.Option(help="HTTPS port; 0 disables it.")] = DEFAULTS.secure_port,
     kubeconfig: Annotated[
         Path | None,
         typer.Option(
@@ -79,9 +75,7 @@ def up(
     ] = None,
     install: Annotated[bool, typer.Option(help="Install missing host packages first.")] = True,
     images: Annotated[bool, typer.Option(help="Build the local images first.")] = True,
-    timeout: Annotated[
-        float, typer.Option(help="Seconds each component gets to be healthy.")
-    ] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Seconds each component gets to be healthy.")] = 60.0,
 ) -> None:
     """Start the cluster (idempotent: healthy components are left alone)."""
     config = ClusterConfig(
@@ -130,9 +124,7 @@ def status_command(run_dir: RunDir = DEFAULTS.run_dir) -> None:
 @app.command()
 def logs(
     component: Annotated[str, typer.Argument(help="etcd, apiserver, ... or dockerd")],
-    follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
-    ] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
     run_dir: RunDir = DEFAULTS.run_dir,
 ) -> None:
     """Print a component's log (or follow it with -f)."""
@@ -161,9 +153,7 @@ def _execute(actions: list[Action], context: Context, failed: str, hint: str = "
 
 def _print_next_steps(config: ClusterConfig) -> None:
     kubeconfig = (
-        ""
-        if config.kubeconfig == default_kubeconfig_path()
-        else f" --kubeconfig {config.kubeconfig}"
+        "" if config.kubeconfig == default_kubeconfig_path() else f" --kubeconfig {config.kubeconfig}"
     )
     run_dir = "" if config.run_dir == DEFAULTS.run_dir else f" --run-dir {config.run_dir}"
     say("")

@@ -50,7 +50,7 @@ class CommandError(Exception):
 
 
 def run(
-    argv: Sequence[str],
+    argv: Sequence[str | os.PathLike[str]],
     *,
     check: bool = True,
     capture: bool = True,
@@ -66,12 +66,12 @@ def run(
     the error then carries no output, since the reader has just seen it.
     ``env`` is added to the current environment rather than replacing it.
     """
-    argv = [str(arg) for arg in argv]
+    args = [os.fspath(arg) for arg in argv]
     full_env = {**os.environ, **env} if env is not None else None
     stream = subprocess.PIPE if capture else None
     try:
         completed = subprocess.run(
-            argv,
+            args,
             input=stdin,
             stdout=stream,
             stderr=subprocess.STDOUT if capture else None,
@@ -82,13 +82,13 @@ def run(
             check=False,
         )
     except FileNotFoundError as err:
-        raise CommandError(argv, 127, "", reason=f"not found: {err.filename}") from err
+        raise CommandError(args, 127, "", reason=f"not found: {err.filename}") from err
     except subprocess.TimeoutExpired as err:
         output = _decode(err.output)
-        raise CommandError(argv, None, output, reason=f"timed out after {timeout} s") from err
-    result = Result(tuple(argv), completed.returncode, completed.stdout or "")
+        raise CommandError(args, None, output, reason=f"timed out after {timeout} s") from err
+    result = Result(tuple(args), completed.returncode, completed.stdout or "")
     if check and result.returncode != 0:
-        raise CommandError(argv, result.returncode, result.output)
+        raise CommandError(args, result.returncode, result.output)
     return result
 
 

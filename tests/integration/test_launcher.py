@@ -57,9 +57,7 @@ class SecondCluster:
         ]  # fmt: skip
 
     def skiff(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(SKIFF), *args], capture_output=True, text=True, timeout=120, check=False
-        )
+        result = subprocess.run([str(SKIFF), *args], capture_output=True, text=True, timeout=120, check=False)
         if check and result.returncode != 0:
             pytest.fail(f"skiff {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
@@ -155,7 +153,5 @@ def test_the_session_etcd_fixture_is_a_working_loopback_etcd(etcd: str) -> None:
     assert get(f"{etcd}/health").json()["health"] == "true"
     etcdctl = ["etcdctl", "--endpoints", etcd]
     run([*etcdctl, "put", "/skiff-test/fixture", "works"], env={"ETCDCTL_API": "3"})
-    got = run(
-        [*etcdctl, "get", "--print-value-only", "/skiff-test/fixture"], env={"ETCDCTL_API": "3"}
-    )
+    got = run([*etcdctl, "get", "--print-value-only", "/skiff-test/fixture"], env={"ETCDCTL_API": "3"})
     assert got.output.strip() == "works"

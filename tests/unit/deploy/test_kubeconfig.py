@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from deploy._kubeconfig import default_kubeconfig_path, merge_entry, write_kubec
 
 SERVER = "http://127.0.0.1:8080"
 
-OTHER = {
+OTHER: dict[str, Any] = {
     "apiVersion": "v1",
     "kind": "Config",
     "preferences": {"colors": True},
@@ -24,7 +25,7 @@ OTHER = {
 }
 
 
-def names(config: dict, section: str) -> list[str]:
+def names(config: dict[str, Any], section: str) -> list[str]:
     return [entry["name"] for entry in config[section]]
 
 
@@ -32,9 +33,7 @@ def test_merging_into_nothing_makes_a_complete_config() -> None:
     config = merge_entry(None, "skiff", SERVER)
     assert config["apiVersion"] == "v1" and config["kind"] == "Config"
     assert config["clusters"] == [{"name": "skiff", "cluster": {"server": SERVER}}]
-    assert config["contexts"] == [
-        {"name": "skiff", "context": {"cluster": "skiff", "user": "skiff"}}
-    ]
+    assert config["contexts"] == [{"name": "skiff", "context": {"cluster": "skiff", "user": "skiff"}}]
     assert names(config, "users") == ["skiff"]
     assert config["current-context"] == "skiff"
 

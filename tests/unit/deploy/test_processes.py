@@ -79,9 +79,7 @@ def test_a_daemon_that_never_gets_healthy_is_stopped_at_the_deadline(tmp_path: P
 
 
 def test_a_daemon_without_health_endpoint_must_survive_its_first_second(tmp_path: Path) -> None:
-    process = start_daemon(
-        ["sleep", "30"], tmp_path / "log", None, timeout=5, pid_file=tmp_path / "pid"
-    )
+    process = start_daemon(["sleep", "30"], tmp_path / "log", None, timeout=5, pid_file=tmp_path / "pid")
     try:
         assert read_pid(tmp_path / "pid") == process.pid
         assert is_alive(process.pid, "sleep")

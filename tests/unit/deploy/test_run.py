@@ -50,7 +50,5 @@ def test_a_timeout_is_a_command_error_with_the_output_so_far() -> None:
 
 
 def test_env_adds_to_the_environment_and_stdin_is_fed() -> None:
-    result = run(
-        ["sh", "-c", 'read line; echo "$line $SKIFF_X $HOME"'], stdin="hi\n", env={"SKIFF_X": "x"}
-    )
+    result = run(["sh", "-c", 'read line; echo "$line $SKIFF_X $HOME"'], stdin="hi\n", env={"SKIFF_X": "x"})
     assert result.output.startswith("hi x /")

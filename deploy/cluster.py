@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import docker.errors
+
 from deploy import _kubeconfig
 from deploy.components import COMPONENTS, ClusterConfig, Component
 from deploy.images import build_pause_image
@@ -26,10 +28,11 @@ from deploy.processes import (
     stop,
     wait_healthy,
 )
-from deploy.run import run
+from deploy.run import CommandError, run
 
 __all__ = [
     "Action",
+    "ActionFailed",
     "ComponentStatus",
     "Context",
     "down_actions",
@@ -58,9 +61,27 @@ class Action:
     run: Callable[[Context], None]
 
 
+class ActionFailed(Exception):
+    """An action that failed, named, with the error that made it fail as its cause."""
+
+    def __init__(self, action: str, cause: Exception):
+        self.action = action
+        super().__init__(f"{action}: {cause}")
+
+
+# What an action may fail with: a daemon that does not start (StartError) or will not stop
+# (RuntimeError), a command (CommandError), the file system (OSError), Docker (a daemon
+# that does not answer, a failed build).
+FAILURES = (RuntimeError, CommandError, OSError, docker.errors.DockerException)
+
+
 def execute(actions: list[Action], context: Context) -> None:
+    """Run the actions in order; the first failure stops the rest."""
     for action in actions:
-        action.run(context)
+        try:
+            action.run(context)
+        except FAILURES as err:
+            raise ActionFailed(action.name, err) from err
 
 
 def up_actions(components: list[Component], *, install: bool = True, images: bool = True) -> list[Action]:

@@ -17,6 +17,7 @@ import typer
 from deploy._kubeconfig import default_kubeconfig_path
 from deploy.cluster import (
     Action,
+    ActionFailed,
     Context,
     down_actions,
     execute,
@@ -25,8 +26,7 @@ from deploy.cluster import (
     up_actions,
 )
 from deploy.components import ClusterConfig, detect_node_ip, plan
-from deploy.processes import StartError
-from deploy.run import CommandError, run
+from deploy.run import run
 
 app = typer.Typer(
     help="Run a single-node skiff cluster on this host.", no_args_is_help=True, add_completion=False
@@ -144,10 +144,10 @@ def logs(
 def _execute(actions: list[Action], context: Context, failed: str, hint: str = "") -> None:
     try:
         execute(actions, context)
-    except (StartError, CommandError, OSError) as err:
-        typer.echo(f"{failed}: {err}", err=True)
+    except ActionFailed as err:
+        typer.echo(f"{failed} at {err}", err=True)
         if hint:
-            typer.echo(f"(what started is still running; `{hint}` stops it)", err=True)
+            typer.echo(f"(anything already started keeps running: `{hint}` stops it)", err=True)
         raise typer.Exit(1) from err
 
 

@@ -134,7 +134,7 @@ def test_a_component_that_cannot_start_fails_up_with_its_log(cluster: SecondClus
         taken.listen()
         result = cluster.skiff(*cluster.up_args(), "--timeout", "20", check=False)
     assert result.returncode == 1
-    assert "skiff up failed: etcd exited while starting" in result.stderr
+    assert "skiff up failed at start etcd: etcd exited while starting" in result.stderr
     assert "address already in use" in result.stderr  # from the end of etcd's log
     assert not (cluster.run_dir / "etcd.pid").exists()
 

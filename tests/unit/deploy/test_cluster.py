@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from deploy.cluster import ComponentStatus, down_actions, format_status, up_actions
-from deploy.components import COMPONENTS
+import pytest
+
+from deploy.cluster import (
+    Action,
+    ActionFailed,
+    ComponentStatus,
+    Context,
+    down_actions,
+    execute,
+    format_status,
+    up_actions,
+)
+from deploy.components import COMPONENTS, ClusterConfig
+from deploy.run import run
 
 
 def test_up_installs_prepares_builds_then_starts_with_kubeconfigs_before_node_components() -> None:
@@ -49,3 +61,22 @@ def test_a_component_is_good_when_alive_and_healthy_or_without_endpoint() -> Non
     assert ComponentStatus("kubelet", 1, True, "-").good
     assert not ComponentStatus("etcd", 1, True, "failing").good
     assert not ComponentStatus("etcd", 1, False, "").good
+
+
+def test_execute_stops_at_the_first_failure_and_names_the_action() -> None:
+    done: list[str] = []
+
+    def fail(context: Context) -> None:
+        run(["sh", "-c", "echo disk full; exit 2"])
+
+    actions = [
+        Action("first", lambda context: done.append("first")),
+        Action("break", fail),
+        Action("never", lambda context: done.append("never")),
+    ]
+    with pytest.raises(ActionFailed) as caught:
+        execute(actions, Context(ClusterConfig()))
+    assert done == ["first"]
+    assert caught.value.action == "break"
+    assert str(caught.value).startswith("break: command failed (exited with status 2)")
+    assert "disk full" in str(caught.value)

@@ -14,9 +14,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.fixtures.apiserver import ApiServer, start_apiserver
-from tests.fixtures.etcd import start_etcd
+from tests.fixtures.etcd import start_private_etcd
 
 __all__ = ["Cluster", "percentile", "private_cluster", "report", "rss_mb"]
 
@@ -34,7 +35,7 @@ class Cluster:
 @contextmanager
 def private_cluster(*apiserver_args: str) -> Iterator[Cluster]:
     workdir = tempfile.mkdtemp(prefix="skiff-bench-")
-    etcd, url = start_etcd(f"{workdir}/etcd")
+    etcd, url = start_private_etcd(Path(workdir))
     server = None
     try:
         server = start_apiserver(url, *apiserver_args)

@@ -49,9 +49,10 @@ lint: venv
 	$(VENV)/bin/lint-imports --no-logo
 
 bench: deps venv
-	@set -e; found=0; for script in bench/*.py; do \
+	@set -e; found=0; for script in bench/[!_]*.py; do \
 		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(PY) "$$script"; \
+		name=$$(basename "$$script" .py); \
+		echo "== bench/$$name"; $(PY) -m "bench.$$name"; \
 	done; [ $$found -eq 1 ] || echo "make bench: no benchmarks in bench/ yet"
 
 demo demo-down demo-clean:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker.errors
 
-from deploy import _kubeconfig
+from client.kubeconfig import write_kubeconfig
 from deploy.components import COMPONENTS, ClusterConfig, Component
 from deploy.images import build_pause_image
 from deploy.processes import (
@@ -130,10 +130,9 @@ def build_images(context: Context) -> None:
 
 
 def write_kubeconfigs(context: Context) -> None:
-    # TODO(client): switch to client.kubeconfig.write_kubeconfig once merged (same signature).
     config = context.config
     for path in (config.component_kubeconfig, config.kubeconfig):
-        _kubeconfig.write_kubeconfig(path, CLUSTER_NAME, server=config.apiserver_url)
+        write_kubeconfig(path, CLUSTER_NAME, server=config.apiserver_url)
     context.say(f"kubeconfig: context {CLUSTER_NAME!r} in {config.kubeconfig}")
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from deploy._kubeconfig import default_kubeconfig_path
+from client.kubeconfig import kubeconfig_paths
 from deploy.etcd import EtcdSettings, etcd_argv
 from deploy.run import CommandError, run
 
@@ -39,7 +39,7 @@ class ClusterConfig:
     etcd_peer_port: int = 2380
     apiserver_port: int = 8080
     secure_port: int = 6443  # 0 disables HTTPS
-    kubeconfig: Path = field(default_factory=default_kubeconfig_path)
+    kubeconfig: Path = field(default_factory=lambda: kubeconfig_paths()[0])
     node_name: str = field(default_factory=socket.gethostname)
     node_ip: str = "127.0.0.1"
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from deploy._kubeconfig import default_kubeconfig_path
+from client.kubeconfig import kubeconfig_paths
 from deploy.cluster import (
     Action,
     ActionFailed,
@@ -81,7 +81,7 @@ def up(
     config = ClusterConfig(
         data_dir=data_dir, run_dir=run_dir, log_dir=log_dir, etcd_port=etcd_port,
         etcd_peer_port=etcd_peer_port, apiserver_port=apiserver_port, secure_port=secure_port,
-        kubeconfig=kubeconfig or default_kubeconfig_path(),
+        kubeconfig=kubeconfig or kubeconfig_paths()[0],
         node_ip=node_ip or detect_node_ip(),
     )  # fmt: skip
     selected = components.split(",") if components else None
@@ -153,7 +153,7 @@ def _execute(actions: list[Action], context: Context, failed: str, hint: str = "
 
 def _print_next_steps(config: ClusterConfig) -> None:
     kubeconfig = (
-        "" if config.kubeconfig == default_kubeconfig_path() else f" --kubeconfig {config.kubeconfig}"
+        "" if config.kubeconfig == kubeconfig_paths()[0] else f" --kubeconfig {config.kubeconfig}"
     )
     run_dir = "" if config.run_dir == DEFAULTS.run_dir else f" --run-dir {config.run_dir}"
     say("")

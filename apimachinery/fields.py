@@ -16,6 +16,8 @@ def validate_field_selector(kind: str, selector: FieldSelector) -> None:
 def selectable_fields(kind: str, obj: Mapping[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata") or {}
     out = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
+    if kind == "Namespace":
+        out["status.phase"] = (obj.get("status") or {}).get("phase", "")
     if kind == "Pod":
         spec = obj.get("spec") or {}
         status = obj.get("status") or {}

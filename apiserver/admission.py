@@ -8,6 +8,7 @@ plugin release what it allocated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from apimachinery.base import KubeObject
@@ -76,30 +77,40 @@ class Admission:
 
 
 class NamespaceLifecycle(Plugin):
-    """Objects only go into namespaces that exist and are not being deleted."""
+    """Objects only go into namespaces that exist and are not being deleted.
 
-    def __init__(self, namespaces: ResourceStore) -> None:
+    The namespace watch cache answers almost every check; a namespace it has not seen
+    yet (created a moment ago) is read from storage before a create is refused.
+    """
+
+    def __init__(self, namespaces: ResourceStore, cached_phase: Callable[[str], str | None]) -> None:
         self.namespaces = namespaces
+        self.cached_phase = cached_phase
 
     async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
         if not store.rt.namespaced:
             return
         name = obj.metadata.namespace or ""
-        try:
-            namespace, _ = await self.namespaces.read(None, name)
-        except NotFound:
-            raise NotFound.for_resource("namespaces", name) from None
-        status: Any = getattr(namespace, "status", None)
-        terminating = namespace.metadata.deletion_timestamp is not None or (
-            status is not None and status.phase == "Terminating"
-        )
-        if terminating:
+        phase = self.cached_phase(name)
+        if phase is None:
+            phase = await self._stored_phase(name)
+        if phase == "Terminating":
             raise Forbidden.for_resource(
                 store.rt.plural, obj.name or obj.metadata.generate_name or "",
                 f"unable to create new content in namespace {name} because it is being "
                 "terminated",
                 store.rt.group,
             )
+
+    async def _stored_phase(self, name: str) -> str:
+        try:
+            namespace, _ = await self.namespaces.read(None, name)
+        except NotFound:
+            raise NotFound.for_resource("namespaces", name) from None
+        status: Any = getattr(namespace, "status", None)
+        if namespace.metadata.deletion_timestamp is not None:
+            return "Terminating"
+        return (status.phase if status is not None else None) or "Active"
 
     async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
         if store.rt.kind == "Namespace" and obj.name in UNDELETABLE_NAMESPACES:

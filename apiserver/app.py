@@ -105,7 +105,8 @@ async def start(config: Config) -> State:
     admission = Admission()
     stores = {rt: ResourceStore(rt, storage, admission) for rt in RESOURCES}
     namespaces = stores[by_plural("", "namespaces")]
-    admission.plugins.append(NamespaceLifecycle(namespaces))
+    namespace_cache = cache[namespaces.rt]
+    admission.plugins.append(NamespaceLifecycle(namespaces, namespace_cache.phase_of))
     await cache.start()
     await _bootstrap(namespaces)
     handlers = Handlers(storage, cache, stores)

@@ -385,6 +385,11 @@ class Cacher:
     def get(self, namespace: str | None, name: str) -> Entry | None:
         return self.store.get(self.rt.storage_key(namespace, name))
 
+    def phase_of(self, name: str) -> str | None:
+        """``status.phase`` of a cached cluster-scoped object (namespaces), None if unseen."""
+        entry = self.get(None, name)
+        return None if entry is None else entry.fields.get("status.phase") or "Active"
+
     def list_envelope(self, items: list[Entry], rv: int, extra_meta: bytes = b"") -> bytes:
         """A ``<Kind>List`` built by joining the cached bytes."""
         meta = b'{"resourceVersion":"' + str(rv).encode() + b'"' + extra_meta + b"}"

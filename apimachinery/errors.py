@@ -179,7 +179,7 @@ class Timeout(StatusError):
 class FieldError:
     """One invalid field, worded like Kubernetes' ``field.Error``."""
 
-    type: str  # Required, Invalid, NotSupported, Duplicate, Forbidden, TooLong, TooMany
+    type: str  # Required, Invalid, NotSupported, NotFound, Duplicate, Forbidden, TooLong, TooMany
     field: str
     detail: str = ""
     value: Any = None
@@ -189,6 +189,7 @@ class FieldError:
         "Invalid": ("FieldValueInvalid", "Invalid value"),
         "NotSupported": ("FieldValueNotSupported", "Unsupported value"),
         "Duplicate": ("FieldValueDuplicate", "Duplicate value"),
+        "NotFound": ("FieldValueNotFound", "Not found"),
         "Forbidden": ("FieldValueForbidden", "Forbidden"),
         "TooLong": ("FieldValueTooLong", "Too long"),
         "TooMany": ("FieldValueTooMany", "Too many"),
@@ -212,12 +213,18 @@ class FieldError:
         return cls("Duplicate", field, "", value)
 
     @classmethod
+    def not_found(cls, field: str, value: Any) -> FieldError:
+        return cls("NotFound", field, "", value)
+
+    @classmethod
     def forbidden(cls, field: str, detail: str) -> FieldError:
         return cls("Forbidden", field, detail)
 
     @classmethod
     def too_long(cls, field: str, value: Any, limit: int) -> FieldError:
-        return cls("TooLong", field, f"must have at most {limit} bytes", value)
+        # Kubernetes never echoes a too-long value (it may be huge): only the limit.
+        unit = "byte" if limit == 1 else "bytes"
+        return cls("TooLong", field, f"may not be more than {limit} {unit}", value)
 
     @property
     def cause_reason(self) -> str:
@@ -226,7 +233,7 @@ class FieldError:
     def __str__(self) -> str:
         label = self.REASONS.get(self.type, ("", self.type))[1]
         shown = ""
-        if self.type in ("Invalid", "NotSupported", "Duplicate", "TooLong"):
+        if self.type in ("Invalid", "NotSupported", "NotFound", "Duplicate", "TooMany"):
             shown = " " + _quote(self.value)
             text = f"{self.field}: {label}:{shown}"
         else:

@@ -1,5 +1,4 @@
-"""skiff's API machinery: typed objects, validation, defaulting, errors."""
+"""skiff's pure-data layer: API types, selectors, quantities, patches, validation and errors.
 
-# base and meta import each other; base must initialise first, whichever module a
-# caller imports first (``import apimachinery.meta`` alone would otherwise fail).
-import apimachinery.base  # noqa: F401
+Nothing here does I/O: components, the client and the apiserver all build on it.
+"""

@@ -15,9 +15,6 @@ behind it are implementation detail and may move. The pieces, bottom up:
 :mod:`client.testing` (not re-exported) holds the in-memory fake apiserver for tests.
 """
 
-# apimachinery.meta and .errors cannot be imported before apimachinery.base (a cycle in
-# the skeleton, reported to the lead); importing base first keeps `import client` safe.
-import apimachinery.base  # noqa: F401
 from client.backoff import Backoff, jittered
 from client.clock import Clock, FakeClock, RealClock, format_micro_time, format_time, parse_time
 from client.events import NORMAL, WARNING, EventRecorder

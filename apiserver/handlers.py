@@ -740,9 +740,18 @@ def _to_scale(obj: Any) -> dict[str, Any]:
         "spec": {"replicas": spec.replicas if spec.replicas is not None else 1},
         "status": {
             "replicas": (status.replicas if status is not None else None) or 0,
-            "selector": labels.selector_string(selector) if selector is not None else "",
+            "selector": str(labels.Selector.from_label_selector(_as_label_selector(selector))),
         },
     }
+
+
+def _as_label_selector(selector: Any) -> Any:
+    """ReplicationControllers select with a plain map; everything else a LabelSelector."""
+    if selector is None:
+        return {}
+    if isinstance(selector, dict):
+        return {"matchLabels": selector}
+    return selector
 
 
 def _set_scheduled(pod: Any) -> None:

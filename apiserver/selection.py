@@ -21,17 +21,14 @@ __all__ = ["Predicate", "selectable_fields"]
 class Predicate:
     namespace: str | None = None
     label_selector: labels.Selector | None = None
-    field_selector: fields.FieldSelector | None = None
+    field_selector: fields.Selector | None = None
 
     @classmethod
     def parse(cls, rt: ResourceType, namespace: str | None, label_selector: str | None,
               field_selector: str | None) -> Predicate:
         """Build from query parameters; a bad selector raises ``BadRequest``."""
-        ls = labels.parse(label_selector) if label_selector else None
-        fs = None
-        if field_selector:
-            fs = fields.parse(field_selector)
-            fields.validate_field_selector(rt.kind, fs)
+        ls = labels.Selector.parse(label_selector) if label_selector else None
+        fs = fields.validate_field_selector(rt.kind, field_selector) if field_selector else None
         return cls(
             namespace if rt.namespaced else None,
             None if ls is None or ls.empty() else ls,
@@ -54,7 +51,7 @@ class Predicate:
         """The value this predicate requires ``name`` to equal, if it pins one."""
         if self.field_selector is None:
             return None
-        return dict(self.field_selector.exact_matches()).get(name)
+        return self.field_selector.requires_exact_match(name)
 
 
 def selectable_fields(rt: ResourceType, obj: Mapping[str, Any]) -> dict[str, str]:

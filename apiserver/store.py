@@ -234,7 +234,8 @@ class ResourceStore:
             new.metadata.resource_version = current.metadata.resource_version
             self._prepare_update(new, current, subresource)
             await self.admission.admit_update(self, new, current, dry_run)
-            self._validate(new, self.strategy.validate_update(new, current))
+            if subresource not in _UNVALIDATED_SUBRESOURCES:
+                self._validate(new, self.strategy.validate_update(new, current))
             if new == current:
                 return current  # nothing changed: no write, no event
             if dry_run:
@@ -289,7 +290,6 @@ class ResourceStore:
             if self._mark_deleting(new, options):
                 if new == current:
                     return current, False
-                self._validate(new, self.strategy.validate_update(new, current))
                 if dry_run:
                     return new, False
                 try:
@@ -374,6 +374,10 @@ def _apply_propagation(obj: KubeObject, options: DeleteOptions) -> None:
         finalizers.append("orphan")
     obj.metadata.finalizers = finalizers or None
 
+
+# Server-side changes that a client's update rules would refuse: binding sets the
+# otherwise immutable spec.nodeName, as Kubernetes' pod binding does.
+_UNVALIDATED_SUBRESOURCES = frozenset({"binding"})
 
 # Kinds whose PUT creates a missing object, as in Kubernetes.
 _ALLOW_CREATE_ON_UPDATE = {"Endpoints": True, "Lease": True, "Event": True}

@@ -6,7 +6,7 @@ import pytest
 
 from apimachinery import errors
 from apimachinery.apps_v1 import Deployment
-from apimachinery.core_v1 import Pod
+from apimachinery.core_v1 import Container, Pod, PodSpec, PodStatus
 from apimachinery.meta import ObjectMeta, Preconditions
 from client import Client
 from client.testing import FakeApiServer
@@ -14,7 +14,7 @@ from client.testing import FakeApiServer
 
 def pod(name: str = "", generate: str | None = None, **labels: str) -> Pod:
     return Pod(metadata=ObjectMeta(name=name or None, generate_name=generate, namespace="d",
-                                   labels=labels or None), spec={"containers": []})
+                                   labels=labels or None), spec=PodSpec(containers=[]))
 
 
 async def test_create_fills_in_server_fields_and_records_the_action(
@@ -34,16 +34,16 @@ async def test_a_stale_update_conflicts_and_status_is_its_own_subresource(
     pods = api.resource(Pod, "d")
     first = await pods.create(pod("a"))
     changed = first.copy_deep()
-    changed.spec = {"containers": [{"name": "c"}]}
-    changed.status = {"phase": "Running"}  # ignored by a main-resource update
+    changed.spec = PodSpec(containers=[Container(name="c")])
+    changed.status = PodStatus(phase="Running")  # ignored by a main-resource update
     second = await pods.update(changed)
-    assert second.status is None and second.metadata.generation == 2
+    assert second.status.phase is None and second.metadata.generation == 2
     with pytest.raises(errors.Conflict):
         await pods.update(first)
     with_status = second.copy_deep()
-    with_status.status = {"phase": "Running"}
+    with_status.status = PodStatus(phase="Running")
     third = await pods.update_status(with_status)
-    assert third.status == {"phase": "Running"} and third.spec == second.spec
+    assert third.status.phase == "Running" and third.spec == second.spec
 
 
 async def test_selectors_filter_lists(fake: FakeApiServer, api: Client) -> None:
@@ -81,18 +81,18 @@ async def test_binding_sets_the_node_once(fake: FakeApiServer, api: Client) -> N
     pods = api.resource(Pod, "d")
     created = await pods.create(pod("a"))
     await pods.bind("a", "n1", uid=created.metadata.uid)
-    assert (await pods.get("a")).spec == {"containers": [], "nodeName": "n1"}
+    assert (await pods.get("a")).spec.node_name == "n1"
     with pytest.raises(errors.Conflict, match="already assigned"):
         await pods.bind("a", "n2")
 
 
 async def test_scale_reads_and_writes_spec_replicas(fake: FakeApiServer, api: Client) -> None:
-    fake.add(Deployment(metadata=ObjectMeta(name="web", namespace="d"),
-                        spec={"replicas": 1}))
+    fake.add(Deployment.model_validate({"metadata": {"name": "web", "namespace": "d"},
+                                        "spec": {"replicas": 1}}))
     deployments = api.resource(Deployment, "d")
     assert (await deployments.get_scale("web")).spec.replicas == 1  # type: ignore[union-attr]
     await deployments.scale("web", 4)
-    assert (await deployments.get("web")).spec == {"replicas": 4}
+    assert (await deployments.get("web")).spec.replicas == 4
 
 
 async def test_dry_run_changes_nothing(fake: FakeApiServer, api: Client) -> None:

@@ -120,7 +120,8 @@ async def test_create_posts_the_object_to_its_namespace_collection() -> None:
     assert rec.last.url.path == "/api/v1/namespaces/prod/pods"
     assert rec.last.headers["content-type"] == "application/json"
     assert rec.body() == {"apiVersion": "v1", "kind": "Pod",
-                          "metadata": {"name": "web", "namespace": "prod"}}
+                          "metadata": {"name": "web", "namespace": "prod"},
+                          "spec": {"containers": []}, "status": {}}
     assert created.metadata.uid == "u1"
 
 

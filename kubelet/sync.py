@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apimachinery.core_v1 import Container, LifecycleHandler, Pod
+from apimachinery.core_v1 import Container, LifecycleHandler, Pod, PodStatus
 from apimachinery.quantity import cpu_millis, memory_bytes
 from client import Clock
 from kubelet import naming
@@ -140,7 +140,14 @@ class PodSyncer:
         elif actions.done:
             await self._stop_sandbox(observed)
         observed = await self._observe(pod.metadata.uid or "")
-        await self._report(pod, api_pod, observed)
+        await self._read_messages(pod, observed)
+        status = self._compute(pod, api_pod, observed)
+        if status.phase in TERMINAL and any(s.running for s in observed.sandboxes):
+            # Finished in this very pass: release the sandbox before saying so.
+            await self._stop_sandbox(observed)
+            observed = await self._observe(pod.metadata.uid or "")
+            status = self._compute(pod, api_pod, observed)
+        await self.d.status.write(api_pod, pod.metadata.uid or "", status)
         return min(retry) if retry else None
 
     def _sandbox_ready(self, pod: Pod, sandbox: RuntimeContainer | None) -> bool:
@@ -437,20 +444,27 @@ class PodSyncer:
     # -- status ---------------------------------------------------------------------------
 
     async def _report(self, pod: Pod, api_pod: Pod | None, observed: PodObserved) -> None:
+        await self._read_messages(pod, observed)
+        status = self._compute(pod, api_pod, observed)
+        await self.d.status.write(api_pod, pod.metadata.uid or "", status)
+
+    async def _read_messages(self, pod: Pod, observed: PodObserved) -> None:
+        for container in observed.containers:
+            if container.exited and container.id not in self._messages:
+                self._messages[container.id] = await self._read_message(pod, container)
+
+    def _compute(self, pod: Pod, api_pod: Pod | None, observed: PodObserved) -> PodStatus:
         uid = pod.metadata.uid or ""
         sandbox = observed.sandbox
         sandbox_ready = self._sandbox_ready(pod, sandbox)
         pod_ip = None
         if sandbox_ready:
             pod_ip = self._pod_ip(pod, sandbox)
-        for container in observed.containers:
-            if container.exited and container.id not in self._messages:
-                self._messages[container.id] = await self._read_message(pod, container)
         running = {c.name: c for c in observed.containers if c.running}
         if pod_ip is not None:
             self.d.probes.update(pod, pod_ip, running)
         specs = {c.name: c for c in pod.spec.all_containers()}
-        status = compute_status(StatusInputs(
+        return compute_status(StatusInputs(
             pod=api_pod or pod, observed=observed, host_ip=self.d.node_ip,
             now=self.d.clock.now(), pod_ip=pod_ip, sandbox_ready=sandbox_ready,
             waiting={name: why for (u, name), why in self.waiting.items() if u == uid},
@@ -458,7 +472,6 @@ class PodSyncer:
             started=lambda spec, c: self.d.probes.is_started(specs.get(c.name, spec), c),
             message=lambda c: self._messages.get(c.id, ""),
         ))
-        await self.d.status.write(api_pod, uid, status)
 
     async def _read_message(self, pod: Pod, container: RuntimeContainer) -> str:
         path = self._message_file(pod.metadata.uid or "", container.name, container.attempt)

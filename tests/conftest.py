@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.etcd", "tests.fixtures.apiserver", "tests.fixtures.components"]
+pytest_plugins = [
+    "tests.fixtures.etcd",
+    "tests.fixtures.apiserver",
+    "tests.fixtures.components",
+    "tests.fixtures.kubelet",
+]
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -1,0 +1,225 @@
+"""Pods on a real kubelet: real Docker containers, a pause sandbox, the kubelet's bridge.
+
+Each test starts its own kubelet process for a fresh node (own bridge, podCIDR and root
+directory), creates pods through the apiserver and binds them as the scheduler would,
+then checks what a user would see: the pod's status, and what really runs on the host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+import pytest
+
+from apimachinery.core_v1 import Pod
+from client import Client
+from kubelet.network import veth_name
+from tests.fixtures.kubelet import (
+    KubeletNodes,
+    eventually,
+    pod_manifest,
+    run_pod,
+    wait_pod,
+    wait_pod_gone,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def containers_of(client: docker.DockerClient, pod: Pod) -> list[docker.models.containers.Container]:
+    return client.containers.list(all=True, filters={"label": f"io.skiff.pod.uid={pod.metadata.uid}"})
+
+
+def docker_exec(client: docker.DockerClient, container_id: str, script: str) -> str:
+    exit_code, output = client.containers.get(container_id).exec_run(["sh", "-c", script])
+    assert exit_code == 0, output
+    return output.decode()
+
+
+def http_get(ip: str, port: int) -> str:
+    with socket.create_connection((ip, port), timeout=5) as conn:
+        conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        chunks = []
+        while chunk := conn.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def container_id(pod: Pod, name: str) -> str:
+    status = next(s for s in pod.status.container_statuses or () if s.name == name)
+    assert status.container_id and status.container_id.startswith("docker://")
+    return status.container_id.removeprefix("docker://")
+
+
+async def test_two_containers_share_localhost_and_a_volume(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient) -> None:
+    node = await kubelet_nodes.start()
+    body = pod_manifest("pair", [
+        {"name": "writer", "command": ["sh", "-c", "echo written-by-writer > /shared/index.html; "
+                                                   "exec sleep 3600"],
+         "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]},
+        {"name": "server", "command": ["httpd", "-f", "-p", "8080", "-h", "/shared"],
+         "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]},
+    ], volumes=[{"name": "shared", "emptyDir": {}}])
+    pod = await run_pod(api_client, namespace, node.name, body)
+
+    # The writer reaches the server on localhost, and gets the file it wrote itself.
+    answer = docker_exec(docker_client, container_id(pod, "writer"),
+                         'printf "GET /index.html HTTP/1.0\\r\\n\\r\\n" | nc 127.0.0.1 8080')
+    assert "written-by-writer" in answer
+    assert pod.status.phase == "Running"
+    assert {s.name: s.ready for s in pod.status.container_statuses or ()} == {
+        "writer": True, "server": True}
+    ready = pod.status.condition("Ready")
+    assert ready is not None and ready.status == "True"
+    # One sandbox plus the two containers, all labelled for this pod and node.
+    found = containers_of(docker_client, pod)
+    assert sorted(c.labels["io.skiff.container.type"] for c in found) == ["app", "app", "pause"]
+    assert {c.labels["io.skiff.node"] for c in found} == {node.name}
+    names = {c.name for c in found}
+    uid8 = (pod.metadata.uid or "")[:8]
+    assert f"skiff_POD_pair_{namespace}_{uid8}_0" in names
+    assert f"skiff_writer_pair_{namespace}_{uid8}_0" in names
+
+
+async def test_pod_ips_are_unique_and_reachable_from_the_node_and_other_pods(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient) -> None:
+    node = await kubelet_nodes.start()
+    serve = ("hostname > /www/index.html; exec httpd -f -p 8080 -h /www")
+    pods = []
+    for name in ("alpha", "beta", "gamma"):
+        body = pod_manifest(name, [{"name": "web", "command": ["sh", "-c", serve],
+                                    "volumeMounts": [{"name": "www", "mountPath": "/www"}]}],
+                            volumes=[{"name": "www", "emptyDir": {}}])
+        pods.append(await run_pod(api_client, namespace, node.name, body))
+    ips = [pod.status.pod_ip or "" for pod in pods]
+    assert len(set(ips)) == 3
+    network = ipaddress.ip_network(node.pod_cidr)
+    assert all(ipaddress.ip_address(ip) in network for ip in ips)
+    assert node.gateway not in ips
+    assert all(pod.status.pod_ips and pod.status.pod_ips[0].ip == pod.status.pod_ip for pod in pods)
+
+    # From the node (this test process) to every pod: each answers with its own name.
+    for pod, ip in zip(pods, ips, strict=True):
+        assert pod.name in http_get(ip, 8080)
+    # From one pod to another, over the bridge.
+    answer = docker_exec(docker_client, container_id(pods[0], "web"),
+                         f'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc {ips[1]} 8080')
+    assert "beta" in answer
+
+
+async def test_init_containers_run_in_order_before_the_app(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient) -> None:
+    node = await kubelet_nodes.start()
+    mount = [{"name": "work", "mountPath": "/work"}]
+    body = pod_manifest("init", [
+        {"name": "app", "command": ["sh", "-c", "echo app >> /work/order; exec sleep 3600"],
+         "volumeMounts": mount}],
+        initContainers=[
+            {"name": "first", "image": "skiff/busybox:test", "volumeMounts": mount,
+             "command": ["sh", "-c", "echo first >> /work/order"]},
+            {"name": "second", "image": "skiff/busybox:test", "volumeMounts": mount,
+             "command": ["sh", "-c", "echo second >> /work/order"]},
+        ],
+        volumes=[{"name": "work", "emptyDir": {}}])
+    pod = await run_pod(api_client, namespace, node.name, body)
+
+    order = docker_exec(docker_client, container_id(pod, "app"), "cat /work/order")
+    assert order.split() == ["first", "second", "app"]
+    inits = pod.status.init_container_statuses or []
+    assert [s.name for s in inits] == ["first", "second"]
+    assert all(s.state.terminated and s.state.terminated.reason == "Completed" for s in inits)
+    initialized = pod.status.condition("Initialized")
+    assert initialized is not None and initialized.status == "True"
+
+
+async def test_an_unknown_image_gives_err_image_pull_then_image_pull_back_off(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str) -> None:
+    node = await kubelet_nodes.start()
+    body = pod_manifest("missing", [{"name": "c", "image": "skiff/no-such-image:v0",
+                                     "imagePullPolicy": "IfNotPresent"}])
+
+    def waiting(reason: str) -> Callable[[Pod], bool]:
+        def check(pod: Pod) -> bool:
+            states = [s.state.waiting for s in pod.status.container_statuses or ()]
+            return any(w is not None and w.reason == reason for w in states)
+        return check
+
+    pod = await run_pod(api_client, namespace, node.name, body, until=waiting("ErrImagePull"),
+                        what="ErrImagePull")
+    message = pod.status.container_statuses[0].state.waiting.message or ""  # type: ignore[index,union-attr]
+    assert "skiff/no-such-image:v0" in message and "Failed to pull image" in message
+    assert pod.status.phase == "Pending"
+    pod = await wait_pod(api_client, namespace, "missing", waiting("ImagePullBackOff"),
+                         what="ImagePullBackOff")
+    assert pod.status.phase == "Pending"
+
+
+@pytest.mark.parametrize(("policy", "script", "phase", "reason", "code"), [
+    ("Never", "exit 3", "Failed", "Error", 3),
+    ("OnFailure", "exit 0", "Succeeded", "Completed", 0),
+    ("Never", "exit 0", "Succeeded", "Completed", 0),
+])
+async def test_a_pod_that_must_not_restart_ends_succeeded_or_failed(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient,
+        policy: str, script: str, phase: str, reason: str, code: int) -> None:
+    node = await kubelet_nodes.start()
+    body = pod_manifest("once", [{"name": "c", "command": ["sh", "-c", script]}],
+                        restartPolicy=policy)
+    pod = await run_pod(api_client, namespace, node.name, body,
+                        until=lambda p: p.status.phase in ("Succeeded", "Failed"), what=phase)
+    assert pod.status.phase == phase
+    status = pod.status.container_statuses[0]  # type: ignore[index]
+    assert status.state.terminated is not None
+    assert (status.state.terminated.reason, status.state.terminated.exit_code) == (reason, code)
+    assert status.restart_count == 0
+    # A finished pod's sandbox is stopped; its container stays for its logs.
+    found = containers_of(docker_client, pod)
+    assert all(c.status != "running" for c in found)
+
+
+async def test_a_memory_limit_kills_with_oom_killed(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str) -> None:
+    node = await kubelet_nodes.start()
+    hog = 'a=xxxxxxxxxxxxxxxx; while true; do a="$a$a"; done'
+    body = pod_manifest("hog", [{"name": "hog", "command": ["sh", "-c", hog],
+                                 "resources": {"limits": {"memory": "16Mi"}}}],
+                        restartPolicy="Never")
+    pod = await run_pod(api_client, namespace, node.name, body,
+                        until=lambda p: p.status.phase == "Failed", what="Failed")
+    terminated = pod.status.container_statuses[0].state.terminated  # type: ignore[index]
+    assert terminated is not None and terminated.reason == "OOMKilled"
+    assert terminated.exit_code == 137
+
+
+async def test_deleting_a_pod_removes_its_containers_veth_and_ip(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient) -> None:
+    node = await kubelet_nodes.start()
+    body = pod_manifest("doomed", [{"name": "c", "command": ["sleep", "3600"]}])
+    pod = await run_pod(api_client, namespace, node.name, body)
+    sandbox = next(c for c in containers_of(docker_client, pod)
+                   if c.labels["io.skiff.container.type"] == "pause")
+    ip_file = node.root_dir / "ipam" / node.pod_cidr.replace("/", "_") / (pod.status.pod_ip or "")
+    veth = Path("/sys/class/net") / veth_name(sandbox.id)
+    assert ip_file.read_text() == sandbox.id
+    assert veth.exists()
+    pod_dir = node.root_dir / "pods" / (pod.metadata.uid or "")
+    assert pod_dir.is_dir()
+
+    await api_client.resource(Pod, namespace).delete("doomed")
+    await wait_pod_gone(api_client, namespace, "doomed")
+
+    # The kubelet confirms the deletion once the pod is stopped, then removes its containers.
+    await eventually(lambda: containers_of(docker_client, pod) == [], "the containers to go")
+    assert not veth.exists()
+    assert not ip_file.exists()
+    assert not pod_dir.exists()

@@ -232,6 +232,8 @@ class Kubelet:
             self._spawn(self._register(), "registration")
             self._spawn(self.node_manager.run_status_loop(), "node status")
             self._spawn(self.node_manager.run_lease_loop(), "node lease")
+        if self.pod_informer is not None:
+            self._spawn(self._first_housekeeping(), "first housekeeping")
         if self.server is not None:
             await self.server.start()
         self._started.set()
@@ -314,6 +316,8 @@ class Kubelet:
             try:
                 async for event in self.runtime.events():
                     backoff.reset()
+                    log.debug("runtime event %s %s of pod %s", event.action,
+                              event.container_id[:12], event.pod_uid)
                     self.workers.update(event.pod_uid)
             except RuntimeFailure as err:
                 log.warning("runtime events: %s", err)
@@ -321,6 +325,15 @@ class Kubelet:
                 log.warning("runtime events: %s", err)
             await backoff.wait()
             self.resync_all()  # events may have been missed while reconnecting
+
+    async def _first_housekeeping(self) -> None:
+        """Right after a restart, clear up what pods deleted meanwhile left behind."""
+        assert self.pod_informer is not None
+        await self.pod_informer.wait_for_sync()
+        try:
+            await self.housekeeping()
+        except (RuntimeFailure, OSError, StatusError, ApiConnectionError) as err:
+            log.warning("housekeeping failed: %s", err)
 
     async def _resync_loop(self) -> None:
         while True:

@@ -7,7 +7,10 @@ read by its own thread and handed to asyncio with ``call_soon_threadsafe``.
 Listing is the hot path (every pod sync lists its pod's containers), so it uses the
 low-level list call with a label filter and inspects only containers whose state changed
 since they were last seen: an exited container never changes again and a running one
-only by exiting, so ``(id, state)`` is a safe cache key.
+only by exiting, so ``(id, state)`` is a safe cache key. One catch: Docker announces
+``die`` *before* its container list shows the container as exited, so a container with
+a fresh ``die`` is inspected (which waits for Docker to finish the exit) rather than
+trusted from the list.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class DockerRuntime:
                                               timeout=120, **kwargs_from_env())
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="docker")
         self._cache: OrderedDict[str, RuntimeContainer] = OrderedDict()
+        self._died: set[str] = set()  # a die event came; the list may not know yet
         self._version: str | None = None
         self.pause_image = PAUSE_IMAGE
 
@@ -220,6 +224,7 @@ class DockerRuntime:
 
     async def remove_container(self, container_id: str) -> None:
         self._cache.pop(container_id, None)
+        self._died.discard(container_id)
         try:
             await self._call(self.api.remove_container, container_id, force=True, v=True)
         except _ContainerGone:
@@ -237,6 +242,8 @@ class DockerRuntime:
         return [c for s in summaries if (c := self._cache.get(s["Id"])) is not None]
 
     def _cached(self, summary: Mapping[str, Any]) -> bool:
+        if summary["Id"] in self._died:
+            return False
         cached = self._cache.get(summary["Id"])
         return cached is not None and cached.state is _state(summary.get("State", ""))
 
@@ -254,6 +261,8 @@ class DockerRuntime:
 
     async def inspect_container(self, container_id: str) -> RuntimeContainer:
         container = container_from_inspect(await self._call(self.api.inspect_container, container_id))
+        if container.state is not State.RUNNING:
+            self._died.discard(container_id)
         self._remember(container)
         return container
 
@@ -336,6 +345,9 @@ class DockerRuntime:
                     raise RuntimeFailure(f"docker event stream broke: {item}") from item
                 if item.action == "destroy":
                     self._cache.pop(item.container_id, None)
+                    self._died.discard(item.container_id)
+                elif item.action in ("die", "oom"):
+                    self._died.add(item.container_id)
                 yield item
         finally:
             stream.close()

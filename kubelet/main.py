@@ -24,7 +24,14 @@ import uvloop
 from client import Client, SharedInformerFactory, load_config
 from kubelet.dns import DNSSettings
 from kubelet.kubelet import Kubelet, KubeletConfig
-from kubelet.network import BridgeNetwork, FakeNetwork
+from kubelet.network import (
+    DEFAULT_BRIDGE,
+    DEFAULT_CLUSTER_CIDR,
+    DEFAULT_SERVICE_CIDR,
+    DEFAULT_SERVICE_DEVICE,
+    BridgeNetwork,
+    FakeNetwork,
+)
 from kubelet.node import parse_taint
 from kubelet.runtime import FakeRuntime
 from kubelet.server import KubeletServer
@@ -46,12 +53,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "of the interface holding the default route)")
     p.add_argument("--pod-cidr", default="", help="this node's pod range, until the "
                    "controller-manager assigns spec.podCIDR")
-    p.add_argument("--cluster-cidr", default="10.244.0.0/16",
+    p.add_argument("--cluster-cidr", default=DEFAULT_CLUSTER_CIDR,
                    help="every node's pods; blackholed except this node's own range")
-    p.add_argument("--service-cluster-ip-range", default="10.96.0.0/12",
+    p.add_argument("--service-cluster-ip-range", default=DEFAULT_SERVICE_CIDR,
                    help="Service IPs, routed to a local sink device")
-    p.add_argument("--bridge-name", default="skiff0", help="the pods' bridge")
-    p.add_argument("--service-device", default="skiff-svc0",
+    p.add_argument("--bridge-name", default=DEFAULT_BRIDGE, help="the pods' bridge")
+    p.add_argument("--service-device", default=DEFAULT_SERVICE_DEVICE,
                    help="the local sink device for the service range ('' to skip)")
     p.add_argument("--root-dir", default="/var/lib/skiff/kubelet", type=Path)
     p.add_argument("--pod-manifest-path", default="/etc/skiff/manifests",
@@ -126,6 +133,7 @@ async def _real_node(args: argparse.Namespace, client: Client | None) -> list[Ku
     from kubelet.runtime.docker import DockerRuntime
 
     name = args.hostname_override or socket.gethostname()
+    args.root_dir.mkdir(parents=True, exist_ok=True)  # `skiff down` looks for it
     docker_client = docker.DockerClient.from_env(version="auto", max_pool_size=32, timeout=120)
     runtime = DockerRuntime(name, client=docker_client.api)
     await runtime.ensure_pause_image()

@@ -41,6 +41,10 @@ from kubelet.command import CommandFailed, run
 from kubelet.ipam import FileStore, Ipam, MemoryStore
 
 __all__ = [
+    "DEFAULT_BRIDGE",
+    "DEFAULT_CLUSTER_CIDR",
+    "DEFAULT_SERVICE_CIDR",
+    "DEFAULT_SERVICE_DEVICE",
     "BridgeNetwork",
     "FakeNetwork",
     "HostPort",
@@ -54,6 +58,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+DEFAULT_BRIDGE = "skiff0"
+DEFAULT_SERVICE_DEVICE = "skiff-svc0"
+DEFAULT_CLUSTER_CIDR = "10.244.0.0/16"
+DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
 CLONE_NEWNET = 0x40000000
 NETLINK_ROUTE = 0
 SYSCTLS = {

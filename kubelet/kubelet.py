@@ -85,6 +85,15 @@ class KubeletConfig:
     image_gc_low_percent: int = 80
 
 
+def _same_desire(old: Pod, new: Pod) -> bool:
+    """Whether two versions of a pod ask the kubelet for the same thing."""
+    a, b = old.metadata, new.metadata
+    return (old.spec == new.spec and a.deletion_timestamp == b.deletion_timestamp
+            and a.deletion_grace_period_seconds == b.deletion_grace_period_seconds
+            and a.labels == b.labels and a.annotations == b.annotations
+            and old.status.phase == new.status.phase)
+
+
 def _uid_index(pod: Any) -> list[str]:
     return [pod.metadata.uid] if pod.metadata.uid else []
 
@@ -260,8 +269,7 @@ class Kubelet:
         name = self.config.node_name
         self.pod_informer = self.informers.informer(Pod, field_selector=f"spec.nodeName={name}")
         self.pod_informer.add_indexers({UID_INDEX: _uid_index})
-        self.pod_informer.add_event_handler(self._on_pod, lambda old, new: self._on_pod(new),
-                                            self._on_pod_deleted)
+        self.pod_informer.add_event_handler(self._on_pod, self._on_pod_update, self._on_pod_deleted)
         nodes = self.informers.informer(Node, field_selector=f"metadata.name={name}")
         nodes.add_event_handler(self._on_node, lambda old, new: self._on_node(new))
         self.service_informer = self.informers.informer(Service)
@@ -274,6 +282,14 @@ class Kubelet:
             self._mirrors_wanted.set()
             return
         self.workers.update(pod.metadata.uid or "")
+
+    def _on_pod_update(self, old: Pod, new: Pod) -> None:
+        # A change of status alone is most often the kubelet's own write coming back:
+        # nothing to do for it (Kubernetes' pod config ignores those too). A resync
+        # (old is new) still goes through.
+        if old is not new and _same_desire(old, new):
+            return
+        self._on_pod(new)
 
     def _on_pod_deleted(self, pod: Pod | DeletedFinalStateUnknown[Pod]) -> None:
         obj = pod.obj if isinstance(pod, DeletedFinalStateUnknown) else pod

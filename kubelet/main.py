@@ -134,7 +134,7 @@ async def _real_node(args: argparse.Namespace, client: Client | None) -> list[Ku
 
     name = args.hostname_override or socket.gethostname()
     args.root_dir.mkdir(parents=True, exist_ok=True)  # `skiff down` looks for it
-    docker_client = docker.DockerClient.from_env(version="auto", max_pool_size=32, timeout=120)
+    docker_client = docker.DockerClient.from_env(version="auto", max_pool_size=64, timeout=120)
     runtime = DockerRuntime(name, client=docker_client.api)
     await runtime.ensure_pause_image()
     network = BridgeNetwork(bridge=args.bridge_name, root_dir=args.root_dir,

@@ -441,6 +441,21 @@ def remove_node_network(bridge: str, service_device: str, cluster_cidr: str | No
     the cluster CIDR's blackhole is shared by every bridge on the host, so it goes only
     when ``cluster_cidr`` is given.
     """
+    # On a thread of its own: pyroute2's synchronous API runs an event loop, which fails
+    # inside a caller's running one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(_remove_links, bridge, service_device, cluster_cidr).result()
+    for table, parent, chain, match in (
+        ("filter", "FORWARD", f"SKIFF-FWD-{bridge}"[:28], ()),
+        ("nat", "PREROUTING", f"SKIFF-HP-{bridge}"[:28], ("-m", "addrtype", "--dst-type", "LOCAL")),
+        ("nat", "OUTPUT", f"SKIFF-HP-{bridge}"[:28], ("-m", "addrtype", "--dst-type", "LOCAL")),
+    ):
+        run(["iptables", "-w", "-t", table, "-D", parent, *match, "-j", chain], check=False)
+        run(["iptables", "-w", "-t", table, "-F", chain], check=False)
+        run(["iptables", "-w", "-t", table, "-X", chain], check=False)
+
+
+def _remove_links(bridge: str, service_device: str, cluster_cidr: str | None) -> None:
     from pyroute2 import IPRoute
 
     with IPRoute() as ipr:
@@ -453,14 +468,6 @@ def remove_node_network(bridge: str, service_device: str, cluster_cidr: str | No
             except _netlink_error() as err:
                 if err.code != errno.ESRCH:  # type: ignore[attr-defined]
                     raise
-    for table, parent, chain, match in (
-        ("filter", "FORWARD", f"SKIFF-FWD-{bridge}"[:28], ()),
-        ("nat", "PREROUTING", f"SKIFF-HP-{bridge}"[:28], ("-m", "addrtype", "--dst-type", "LOCAL")),
-        ("nat", "OUTPUT", f"SKIFF-HP-{bridge}"[:28], ("-m", "addrtype", "--dst-type", "LOCAL")),
-    ):
-        run(["iptables", "-w", "-t", table, "-D", parent, *match, "-j", chain], check=False)
-        run(["iptables", "-w", "-t", table, "-F", chain], check=False)
-        run(["iptables", "-w", "-t", table, "-X", chain], check=False)
 
 
 def in_network(ip: str, cidr: str) -> bool:

@@ -50,8 +50,10 @@ __all__ = ["DockerRuntime"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Containers the kubelet cares about; "exec_*" and the rest only add noise.
-EVENT_ACTIONS = frozenset({"start", "die", "oom", "destroy", "kill"})
+# What the kubelet did not cause itself: a container's process ended (die, oom) or the
+# container was removed behind its back (destroy). Starts and kills are its own doing,
+# already seen by the sync that did them.
+EVENT_ACTIONS = frozenset({"die", "oom", "destroy"})
 CACHE_SIZE = 4096
 EXEC_OUTPUT_LIMIT = 10 * 1024  # what Kubernetes keeps of a probe's output
 
@@ -109,7 +111,7 @@ class DockerRuntime:
     """:class:`kubelet.runtime.types.ContainerRuntime` on a local Docker Engine."""
 
     def __init__(self, node: str, *, client: docker.APIClient | None = None,
-                 threads: int = 16) -> None:
+                 threads: int = 32) -> None:
         self.node = node
         self.api = client or docker.APIClient(version="auto", max_pool_size=threads * 2,
                                               timeout=120, **kwargs_from_env())

@@ -58,6 +58,7 @@ def swarm_burst(count: int) -> float | None:
     if client.info().get("Swarm", {}).get("LocalNodeState") != "inactive":
         print("Docker Swarm is already active on this engine: not touching it")
         return None
+    had_gateway = bool(client.networks.list(names=["docker_gwbridge"]))
     client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
     try:
         started = time.perf_counter()
@@ -73,6 +74,9 @@ def swarm_burst(count: int) -> float | None:
         raise TimeoutError(f"Swarm did not run {count} replicas in 180 s")
     finally:
         client.swarm.leave(force=True)
+        if not had_gateway:  # Swarm made it and leaves it behind
+            for network in client.networks.list(names=["docker_gwbridge"]):
+                network.remove()
 
 
 async def main_async(args: argparse.Namespace) -> None:

@@ -90,9 +90,11 @@ async def main_async(args: argparse.Namespace) -> None:
                 watch = RunningWatch(api, namespace)
                 await watch.start()
                 nodes = [f"{prefix}{i}" for i in range(args.nodes)]
-                created_at = await create_paced(api, namespace, nodes, total, args.rate)
-                await watch.wait_for(set(created_at), timeout=600)
-                await watch.stop()
+                try:
+                    created_at = await create_paced(api, namespace, nodes, total, args.rate)
+                    await watch.wait_for(set(created_at), timeout=600)
+                finally:
+                    await watch.stop()
                 latencies = [watch.running_at[n] - created_at[n] for n in created_at]
                 etcd = etcd_pid(cluster.etcd_url)
                 memory = {"etcd": rss_mb(etcd) if etcd else float("nan"),

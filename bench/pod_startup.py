@@ -136,13 +136,16 @@ class RunningWatch:
         self._task = asyncio.create_task(self._run(listed.resource_version))
 
     async def _run(self, resource_version: str | None) -> None:
-        stream = self.api.resource(Pod, self.namespace).watch(resource_version=resource_version)
-        async with stream:
-            async for event in stream:
-                pod = event.object
-                if pod.name not in self.running_at and _running(pod):
-                    self.running_at[pod.name] = time.perf_counter()
-                    self._changed.set()
+        pods = self.api.resource(Pod, self.namespace)
+        while True:  # a watch ends when its timeout runs out: resume where it stopped
+            stream = pods.watch(resource_version=resource_version, timeout_seconds=300)
+            async with stream:
+                async for event in stream:
+                    pod = event.object
+                    resource_version = pod.metadata.resource_version or resource_version
+                    if pod.name not in self.running_at and _running(pod):
+                        self.running_at[pod.name] = time.perf_counter()
+                        self._changed.set()
 
     async def wait_for(self, names: set[str], timeout: float) -> None:
         async with asyncio.timeout(timeout):

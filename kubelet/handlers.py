@@ -41,14 +41,22 @@ class ActionRunner:
 
     def __init__(self, runtime: ContainerRuntime) -> None:
         self.runtime = runtime
-        # Probes must not reuse connections (Kubernetes disables keep-alive for them):
-        # a stale pooled connection would make a dead server look alive.
-        self._http = httpx.AsyncClient(verify=False, follow_redirects=False,
-                                       limits=httpx.Limits(max_keepalive_connections=0),
-                                       headers={"User-Agent": USER_AGENT})
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        # Made on first use: a thousand hollow nodes need no HTTP clients of their own.
+        if self._client is None:
+            # Probes must not reuse connections (Kubernetes disables keep-alive for
+            # them): a stale pooled connection would make a dead server look alive.
+            self._client = httpx.AsyncClient(verify=False, follow_redirects=False,
+                                             limits=httpx.Limits(max_keepalive_connections=0),
+                                             headers={"User-Agent": USER_AGENT})
+        return self._client
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def exec(self, container_id: str, action: ExecAction, timeout: float) -> Outcome:
         command = action.command or []

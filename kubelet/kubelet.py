@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from kubelet.envvars import service_env
 from kubelet.gc import ContainerGC, ImageGC
 from kubelet.handlers import ActionRunner
 from kubelet.imagepull import ImagePuller
-from kubelet.network import PodNetwork
+from kubelet.network import HostPort, NetworkError, PodNetwork
 from kubelet.node import NodeManager, NodeSettings
 from kubelet.objects import ApiObjects, ObjectSource, StaticObjects
 from kubelet.probes import ProbeManager
@@ -194,7 +195,29 @@ class Kubelet:
             return None  # may be a pod the apiserver knows and we have not heard of yet
         if pod is not None and pod.spec.node_name not in (None, self.config.node_name):
             pod = None  # bound elsewhere meanwhile (a stale cache): not ours
-        return await self.syncer.sync(uid, pod, api_pod)
+        again = await self.syncer.sync(uid, pod, api_pod)
+        await self._sync_host_ports()
+        return again
+
+    def host_ports(self) -> list[HostPort]:
+        """Every hostPort of the pods running here, with the pod IP it leads to."""
+        ports = []
+        for pod in self.pods():
+            ip = self.syncer.pod_ips.get(pod.metadata.uid or "")
+            if ip is None or pod.spec.host_network:
+                continue  # a host-network pod listens on the node's port itself
+            for container in pod.spec.containers:
+                for port in container.ports or ():
+                    if port.host_port:
+                        ports.append(HostPort(port.protocol or "TCP", port.host_port, ip,
+                                              port.container_port, port.host_ip or ""))
+        return ports
+
+    async def _sync_host_ports(self) -> None:
+        try:
+            await self.network.sync_host_ports(self.host_ports())
+        except NetworkError as err:
+            log.warning("programming hostPorts failed: %s", err)
 
     # -- helpers for the syncer -----------------------------------------------------------
 
@@ -352,9 +375,11 @@ class Kubelet:
             log.warning("housekeeping failed: %s", err)
 
     async def _resync_loop(self) -> None:
+        # A random phase: many kubelets in one process (hollow nodes) must not resync at once.
+        await self.clock.sleep(random.random() * self.config.sync_frequency)
         while True:
-            await self.clock.sleep(self.config.sync_frequency)
             self.resync_all()
+            await self.clock.sleep(self.config.sync_frequency)
 
     async def _housekeeping_loop(self) -> None:
         last_image_gc = self.clock.monotonic()

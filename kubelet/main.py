@@ -21,7 +21,7 @@ from pathlib import Path
 
 import uvloop
 
-from client import Client, SharedInformerFactory, load_config
+from client import Client, Config, SharedInformerFactory, load_config
 from kubelet.dns import DNSSettings
 from kubelet.kubelet import Kubelet, KubeletConfig
 from kubelet.network import (
@@ -41,6 +41,9 @@ __all__ = ["main", "parse_args"]
 
 log = logging.getLogger("kubelet")
 HOLLOW_POD_CIDRS = "100.64.0.0/10"  # fake pod IPs for hollow nodes: never routed anywhere
+# Hollow nodes share apiserver connections in groups: one pool for all of them would hold
+# thousands of watches, and httpx's pool scans every connection for every request.
+HOLLOW_NODES_PER_CLIENT = 20
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -153,26 +156,34 @@ async def _real_node(args: argparse.Namespace, client: Client | None) -> list[Ku
     return [kubelet]
 
 
-def _hollow_nodes(args: argparse.Namespace, client: Client | None) -> list[Kubelet]:
+def _hollow_nodes(args: argparse.Namespace, api: Config | None) -> list[Kubelet]:
     count = max(args.hollow_nodes, 1)
-    informers = SharedInformerFactory(client) if client else None
     cidrs = ipaddress.ip_network(HOLLOW_POD_CIDRS).subnets(new_prefix=24)
     kubelets = []
+    client: Client | None = None
+    informers: SharedInformerFactory | None = None
     for i in range(count):
+        if api is not None and i % HOLLOW_NODES_PER_CLIENT == 0:
+            client = Client(api, user_agent="skiff-kubelet/0.1 (hollow)")
+            informers = SharedInformerFactory(client)
         name = f"{args.hollow_prefix}{i}" if args.hollow_nodes else \
             (args.hostname_override or socket.gethostname())
         cidr = args.pod_cidr if (args.pod_cidr and not args.hollow_nodes) else str(next(cidrs))
-        config = _config(args, name, pod_cidr=cidr, hollow=True, root_dir=args.root_dir / name)
-        kubelets.append(Kubelet(config, client=client, runtime=FakeRuntime(), network=FakeNetwork(),
-                                volumes=NoVolumes(config.root_dir), informers=informers))
+        settings = _config(args, name, pod_cidr=cidr, hollow=True, root_dir=args.root_dir / name)
+        kubelets.append(Kubelet(settings, client=client, runtime=FakeRuntime(),
+                                network=FakeNetwork(), volumes=NoVolumes(settings.root_dir),
+                                informers=informers))
     return kubelets
 
 
 async def run(args: argparse.Namespace) -> None:
-    client = Client(load_config(args.kubeconfig), user_agent="skiff-kubelet/0.1") \
-        if args.kubeconfig else None
+    config = load_config(args.kubeconfig) if args.kubeconfig else None
     hollow = args.runtime == "fake" or args.hollow_nodes > 0
-    kubelets = _hollow_nodes(args, client) if hollow else await _real_node(args, client)
+    if hollow:
+        kubelets = _hollow_nodes(args, config)
+    else:
+        client = Client(config, user_agent="skiff-kubelet/0.1") if config else None
+        kubelets = await _real_node(args, client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -187,7 +198,7 @@ async def run(args: argparse.Namespace) -> None:
     for kubelet in kubelets:
         await kubelet.network.close()
         await kubelet.runtime.close()
-    if client is not None:
+    for client in {id(k.client): k.client for k in kubelets if k.client}.values():
         await client.aclose()
 
 

@@ -292,6 +292,7 @@ class NodeManager:
 
     async def run_lease_loop(self) -> None:
         await self.registered.wait()
+        await self.clock.sleep(self.rand() * self.settings.lease_period)  # spread many nodes
         backoff = Backoff(initial=0.2, cap=7.0, clock=self.clock)
         while True:
             try:

@@ -91,6 +91,8 @@ class PodSyncer:
         # Why a container could not be started: (uid, name) -> (reason, message).
         self.waiting: dict[tuple[str, str], tuple[str, str]] = {}
         self._messages: dict[str, str] = {}
+        #: The IP of each pod with a working sandbox, as last reported (for hostPorts).
+        self.pod_ips: dict[str, str] = {}
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -434,6 +436,7 @@ class PodSyncer:
         self.forget(uid)
 
     def forget(self, uid: str) -> None:
+        self.pod_ips.pop(uid, None)
         self.d.probes.remove(uid)
         self.d.status.forget(uid)
         self.d.images.forget_pod(uid)
@@ -460,6 +463,10 @@ class PodSyncer:
         pod_ip = None
         if sandbox_ready:
             pod_ip = self._pod_ip(pod, sandbox)
+        if pod_ip and not pod.spec.host_network:
+            self.pod_ips[uid] = pod_ip
+        else:
+            self.pod_ips.pop(uid, None)
         running = {c.name: c for c in observed.containers if c.running}
         if pod_ip is not None:
             self.d.probes.update(pod, pod_ip, running)

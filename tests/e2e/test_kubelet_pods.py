@@ -15,7 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from apimachinery.core_v1 import Pod
+from apimachinery.core_v1 import Node, Pod
 from client import Client
 from kubelet.network import veth_name
 from tests.fixtures.kubelet import (
@@ -26,6 +26,7 @@ from tests.fixtures.kubelet import (
     wait_pod,
     wait_pod_gone,
 )
+from tests.fixtures.ports import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +224,20 @@ async def test_deleting_a_pod_removes_its_containers_veth_and_ip(
     assert not veth.exists()
     assert not ip_file.exists()
     assert not pod_dir.exists()
+
+
+async def test_a_host_port_on_the_node_ip_reaches_the_pod(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str) -> None:
+    node = await kubelet_nodes.start()
+    host_port = free_port()
+    serve = "hostname > /www/index.html; exec httpd -f -p 8080 -h /www"
+    body = pod_manifest("exposed", [{
+        "name": "web", "command": ["sh", "-c", serve],
+        "ports": [{"containerPort": 8080, "hostPort": host_port}],
+        "volumeMounts": [{"name": "www", "mountPath": "/www"}]}],
+        volumes=[{"name": "www", "emptyDir": {}}])
+    await run_pod(api_client, namespace, node.name, body)
+    found = await api_client.resource(Node).get(node.name)
+    node_ip = next(a.address for a in found.status.addresses or () if a.type == "InternalIP")
+
+    assert "exposed" in http_get(node_ip, host_port)

@@ -292,13 +292,15 @@ class NodeManager:
 
     async def run_lease_loop(self) -> None:
         await self.registered.wait()
-        await self.clock.sleep(self.rand() * self.settings.lease_period)  # spread many nodes
         backoff = Backoff(initial=0.2, cap=7.0, clock=self.clock)
+        first = True
         while True:
             try:
                 await self.renew_lease()
                 backoff.reset()
-                delay = self.settings.lease_period
+                # After the first renewal, a random phase spreads many nodes' writes.
+                delay = self.settings.lease_period * (self.rand() if first else 1.0)
+                first = False
             except (ApiConnectionError, StatusError) as err:
                 delay = backoff.next()
                 log.warning("renewing the lease of node %s failed: %s", self.settings.name, err)

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from apimachinery.core_v1 import Node, Pod
+from apimachinery.errors import AlreadyExists, Conflict, ServiceUnavailable
 from bench._cluster import percentile, private_cluster, report, rss_mb
 from bench.pod_startup import RunningWatch, _kubelet_process, pod_body
-from client import Client, Config
+from client import ApiConnectionError, Client, Config, ResourceClient
 
 SLO_P99 = 5.0
 
@@ -61,8 +64,7 @@ async def create_paced(api: Client, namespace: str, nodes: list[str], total: int
     async def one(i: int) -> None:
         name = f"density-{i}"
         created_at[name] = time.perf_counter()
-        created = await pods.create(pod_body(name))
-        await pods.bind(name, nodes[i % len(nodes)], uid=created.metadata.uid)
+        await _with_retries(lambda: _create_and_bind(pods, name, nodes[i % len(nodes)]))
 
     tasks = []
     for i in range(total):
@@ -74,13 +76,33 @@ async def create_paced(api: Client, namespace: str, nodes: list[str], total: int
     return created_at
 
 
+async def _create_and_bind(pods: ResourceClient[Pod], name: str, node: str) -> None:
+    try:
+        created = await pods.create(pod_body(name))
+    except AlreadyExists:  # an earlier try got through but its answer was lost
+        created = await pods.get(name)
+    if not created.spec.node_name:
+        await pods.bind(name, node, uid=created.metadata.uid)
+
+
+async def _with_retries(action: Callable[[], Awaitable[None]], tries: int = 5) -> None:
+    """An overloaded apiserver may drop a request; the load generator must not give up."""
+    for attempt in range(tries):
+        try:
+            return await action()
+        except (ApiConnectionError, ServiceUnavailable, Conflict):
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)  # backoff before retrying
+
+
 async def main_async(args: argparse.Namespace) -> None:
     suffix = uuid.uuid4().hex[:6]
     prefix = f"hd-{suffix}-"
     label = f"bench.skiff.io/density={suffix}"
     total = args.nodes * args.pods_per_node
     with private_cluster() as cluster:
-        async with Client(Config(server=cluster.url), max_connections=64) as api:
+        async with Client(Config(server=cluster.url), max_connections=64, timeout=120) as api:
             with _kubelet_process(cluster.url, "--hollow-nodes", str(args.nodes),
                                   "--hollow-prefix", prefix, "--node-labels", label,
                                   "--node-ip", "127.0.0.1", hollow=True) as kubelets:
@@ -92,10 +114,13 @@ async def main_async(args: argparse.Namespace) -> None:
                 nodes = [f"{prefix}{i}" for i in range(args.nodes)]
                 try:
                     created_at = await create_paced(api, namespace, nodes, total, args.rate)
-                    await watch.wait_for(set(created_at), timeout=600)
+                    with contextlib.suppress(TimeoutError):  # report what did run
+                        await watch.wait_for(set(created_at), timeout=600)
                 finally:
                     await watch.stop()
-                latencies = [watch.running_at[n] - created_at[n] for n in created_at]
+                latencies = [watch.running_at[n] - created_at[n] for n in created_at
+                             if n in watch.running_at]
+                missing = total - len(latencies)
                 etcd = etcd_pid(cluster.etcd_url)
                 memory = {"etcd": rss_mb(etcd) if etcd else float("nan"),
                           "apiserver": rss_mb(cluster.apiserver.proc.pid),
@@ -103,6 +128,8 @@ async def main_async(args: argparse.Namespace) -> None:
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     print(f"density: {args.nodes} hollow nodes x {args.pods_per_node} pods = {total} pods "
           f"at {args.rate:g} pods/s (nodes Ready after {registered:.1f} s)")
+    if missing:
+        print(f"{missing} pods were not Running 600 s after the last was created")
     report([
         ("pod startup p50", f"{p50:.2f} s", "-", "-"),
         ("pod startup p99", f"{p99:.2f} s", f"SLO <= {SLO_P99:g} s", f"{p99 / SLO_P99:.2f}"),

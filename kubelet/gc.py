@@ -15,13 +15,13 @@ until usage is below the low threshold (Kubernetes' image GC policy).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubelet import naming
 from kubelet.runtime import ContainerRuntime, RuntimeContainer, RuntimeFailure
-from kubelet.stats import fs_usage
+from kubelet.stats import FsUsage, fs_usage
 
 __all__ = ["ContainerGC", "ImageGC", "dead_to_remove"]
 
@@ -75,10 +75,11 @@ class ImageGC:
     pause_image: str
     high_percent: int = 85
     low_percent: int = 80
+    usage: Callable[[Path], FsUsage] = field(default=fs_usage)
 
     async def collect(self) -> list[str]:
         """Remove unused images while the disk is too full; returns the removed ids."""
-        usage = fs_usage(self.image_dir)
+        usage = self.usage(self.image_dir)
         if not usage.capacity or usage.used * 100 < usage.capacity * self.high_percent:
             return []
         to_free = usage.used - usage.capacity * self.low_percent // 100

@@ -189,7 +189,8 @@ class FakeRuntime:
             id=f"{next(self._ids):064x}", name=labels.get(naming.CONTAINER_NAME, name),
             pod_uid=labels.get(naming.POD_UID, ""), type=labels.get(naming.CONTAINER_TYPE, ""),
             attempt=int(labels.get(naming.CONTAINER_ATTEMPT, "0") or 0), state=State.CREATED,
-            image=image, image_id=f"sha256:{image}", created_at=self.now(),
+            image=image, image_id=self.images[image].id if image in self.images else f"sha256:{image}",
+            created_at=self.now(),
             hash=labels.get(naming.CONTAINER_HASH, ""), labels=dict(labels),
         )
 

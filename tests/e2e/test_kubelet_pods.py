@@ -15,7 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from apimachinery.core_v1 import Node, Pod
+from apimachinery.core_v1 import ConfigMap, Node, Pod, Secret
 from client import Client
 from kubelet.network import veth_name
 from tests.fixtures.kubelet import (
@@ -48,6 +48,15 @@ def http_get(ip: str, port: int) -> str:
         while chunk := conn.recv(4096):
             chunks.append(chunk)
     return b"".join(chunks).decode(errors="replace")
+
+
+def filesystem_of(path: Path) -> str:
+    """The file system type mounted exactly at ``path`` ("" if none is)."""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        if fields[4] == str(path):
+            return fields[fields.index("-") + 1]
+    return ""
 
 
 def container_id(pod: Pod, name: str) -> str:
@@ -241,3 +250,42 @@ async def test_a_host_port_on_the_node_ip_reaches_the_pod(
     node_ip = next(a.address for a in found.status.addresses or () if a.type == "InternalIP")
 
     assert "exposed" in http_get(node_ip, host_port)
+
+
+async def test_config_maps_secrets_and_the_downward_api_reach_files_and_env(
+        kubelet_nodes: KubeletNodes, api_client: Client, namespace: str,
+        docker_client: docker.DockerClient) -> None:
+    node = await kubelet_nodes.start()
+    await api_client.resource(ConfigMap, namespace).create(ConfigMap.model_validate(
+        {"metadata": {"name": "settings"}, "data": {"mode": "fast", "level": "3"}}))
+    await api_client.resource(Secret, namespace).create(Secret.model_validate(
+        {"metadata": {"name": "creds"}, "stringData": {"password": "s3cret"}}))
+    body = pod_manifest("configured", [{
+        "name": "c", "command": ["sleep", "3600"],
+        "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
+                {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+        "envFrom": [{"secretRef": {"name": "creds"}, "prefix": "CREDS_"}],
+        "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"}, {"name": "sec", "mountPath": "/sec"},
+                         {"name": "info", "mountPath": "/info"}],
+    }], volumes=[
+        {"name": "cfg", "configMap": {"name": "settings", "items": [{"key": "level", "path": "lvl"}]}},
+        {"name": "sec", "secret": {"secretName": "creds", "defaultMode": 0o400}},
+        {"name": "info", "downwardAPI": {"items": [
+            {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}},
+            {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}},
+    ])
+    body["metadata"]["labels"] = {"app": "configured"}
+    pod = await run_pod(api_client, namespace, node.name, body)
+    cid = container_id(pod, "c")
+
+    env = docker_exec(docker_client, cid, "env")
+    assert "MODE=fast" in env and "CREDS_password=s3cret" in env
+    assert f"POD_IP={pod.status.pod_ip}" in env
+    files = docker_exec(docker_client, cid, "cat /cfg/lvl; echo; cat /sec/password; echo; "
+                                            "cat /info/name; echo; cat /info/labels")
+    assert files.split("\n")[:4] == ["3", "s3cret", "configured", 'app="configured"']
+    # The secret lives on tmpfs, never on the node's disk.
+    volumes = node.root_dir / "pods" / (pod.metadata.uid or "") / "volumes"
+    secret_dir = volumes / "kubernetes.io~secret" / "sec"
+    assert filesystem_of(secret_dir) == "tmpfs"
+    assert oct((secret_dir / "password").stat().st_mode & 0o777) == oct(0o400)

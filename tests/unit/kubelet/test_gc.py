@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from kubelet.gc import dead_to_remove
-from kubelet.runtime import State
+from pathlib import Path
+
+from kubelet.gc import ImageGC, dead_to_remove
+from kubelet.runtime import ContainerConfig, FakeRuntime, ImageInfo, SandboxConfig, State
+from kubelet.stats import FsUsage
 from tests.unit.kubelet.conftest import container, sandbox
 
 
@@ -28,3 +31,27 @@ def test_only_the_newest_sandbox_is_kept() -> None:
 
 def test_running_containers_are_never_collected() -> None:
     assert dead_to_remove([container("a"), container("b"), sandbox()], max_per_container=0) == []
+
+
+async def test_image_gc_frees_unused_images_oldest_first_only_above_the_threshold() -> None:
+    gib = 1024**3
+    runtime = FakeRuntime(all_images_present=False)
+    runtime.images = {
+        "old:1": ImageInfo("sha256:old", ("old:1",), 6 * gib, 1.0),
+        "used:1": ImageInfo("sha256:used", ("used:1",), 6 * gib, 0.5),
+        "newer:1": ImageInfo("sha256:newer", ("newer:1",), 6 * gib, 2.0),
+        "newest:1": ImageInfo("sha256:newest", ("newest:1",), 6 * gib, 3.0),
+        "skiff/pause:3.9": ImageInfo("sha256:pause", ("skiff/pause:3.9",), 1, 0.1),
+    }
+    sandbox = await runtime.run_sandbox(SandboxConfig("POD", {}, "h"))
+    await runtime.create_container(sandbox, ContainerConfig("c", "used:1", {}))
+    used = {"bytes": 90 * gib}
+
+    def usage(path: Path) -> FsUsage:
+        return FsUsage(100 * gib, 100 * gib - used["bytes"], used["bytes"], 100, 50)
+
+    gc = ImageGC(runtime, Path("/unused"), "skiff/pause:3.9", usage=usage)
+    # 90 % full, the low mark is 80 %: 10 GiB to free, two 6 GiB images, oldest first.
+    assert await gc.collect() == ["sha256:old", "sha256:newer"]
+    used["bytes"] = 50 * gib
+    assert await gc.collect() == []  # below the high mark: nothing goes

@@ -129,7 +129,7 @@ class Kubelet:
             volumes=volumes, objects=self.objects, probes=self.probes, runner=self.runner,
             images=ImagePuller(runtime, self.clock), status=self.status, record=self._record,
             clock=self.clock, dns=config.dns, allocatable=self._allocatable,
-            services_env=self._services_env))
+            services_env=self._services_env, host_ports_changed=self._sync_host_ports))
         self.stats = StatsProvider(config.node_name, config.root_dir, config.image_dir,
                                    self.pods, self._node_containers,
                                    log_path=log_path or (lambda cid: None))
@@ -195,9 +195,7 @@ class Kubelet:
             return None  # may be a pod the apiserver knows and we have not heard of yet
         if pod is not None and pod.spec.node_name not in (None, self.config.node_name):
             pod = None  # bound elsewhere meanwhile (a stale cache): not ours
-        again = await self.syncer.sync(uid, pod, api_pod)
-        await self._sync_host_ports()
-        return again
+        return await self.syncer.sync(uid, pod, api_pod)
 
     def host_ports(self) -> list[HostPort]:
         """Every hostPort of the pods running here, with the pod IP it leads to."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +82,8 @@ class SyncDeps:
     allocatable: Callable[[], dict[str, str]] = dict
     services_env: Callable[[Pod], dict[str, str]] = lambda pod: {}
     backoff: Backoff | None = None
+    #: Called when a pod with hostPorts got or lost its IP, before its status says so.
+    host_ports_changed: Callable[[], Awaitable[None]] | None = None
 
 
 class PodSyncer:
@@ -93,6 +95,7 @@ class PodSyncer:
         self._messages: dict[str, str] = {}
         #: The IP of each pod with a working sandbox, as last reported (for hostPorts).
         self.pod_ips: dict[str, str] = {}
+        self._ports_dirty = False
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -149,6 +152,7 @@ class PodSyncer:
             await self._stop_sandbox(observed)
             observed = await self._observe(pod.metadata.uid or "")
             status = self._compute(pod, api_pod, observed)
+        await self._flush_host_ports()
         await self.d.status.write(api_pod, pod.metadata.uid or "", status)
         return min(retry) if retry else None
 
@@ -434,9 +438,11 @@ class PodSyncer:
             await self.d.network.teardown_pod(sandbox.id)
         await self.d.volumes.teardown(uid)
         self.forget(uid)
+        await self._flush_host_ports()
 
     def forget(self, uid: str) -> None:
-        self.pod_ips.pop(uid, None)
+        if self.pod_ips.pop(uid, None) is not None:
+            self._ports_dirty = True
         self.d.probes.remove(uid)
         self.d.status.forget(uid)
         self.d.images.forget_pod(uid)
@@ -449,7 +455,13 @@ class PodSyncer:
     async def _report(self, pod: Pod, api_pod: Pod | None, observed: PodObserved) -> None:
         await self._read_messages(pod, observed)
         status = self._compute(pod, api_pod, observed)
+        await self._flush_host_ports()
         await self.d.status.write(api_pod, pod.metadata.uid or "", status)
+
+    async def _flush_host_ports(self) -> None:
+        if self._ports_dirty and self.d.host_ports_changed is not None:
+            self._ports_dirty = False
+            await self.d.host_ports_changed()
 
     async def _read_messages(self, pod: Pod, observed: PodObserved) -> None:
         for container in observed.containers:
@@ -463,10 +475,13 @@ class PodSyncer:
         pod_ip = None
         if sandbox_ready:
             pod_ip = self._pod_ip(pod, sandbox)
+        before = self.pod_ips.get(uid)
         if pod_ip and not pod.spec.host_network:
             self.pod_ips[uid] = pod_ip
         else:
             self.pod_ips.pop(uid, None)
+        if before != self.pod_ips.get(uid) and _has_host_ports(pod):
+            self._ports_dirty = True
         running = {c.name: c for c in observed.containers if c.running}
         if pod_ip is not None:
             self.d.probes.update(pod, pod_ip, running)
@@ -509,6 +524,10 @@ def _write_if_changed(path: Path, text: str) -> None:
 def _seconds(delay: float) -> str:
     minutes, seconds = divmod(int(delay), 60)
     return f"{minutes}m{seconds}s" if minutes else f"{seconds}s"
+
+
+def _has_host_ports(pod: Pod) -> bool:
+    return any(port.host_port for c in pod.spec.containers for port in c.ports or ())
 
 
 def _refusal(spec: Container) -> str | None:

@@ -142,7 +142,6 @@ class Kubelet:
         self._tasks: list[asyncio.Task[None]] = []
         self._network_lock = asyncio.Lock()
         self._mirrors_wanted = asyncio.Event()
-        self._started = asyncio.Event()
 
     def _node_settings(self) -> NodeSettings:
         c = self.config
@@ -266,7 +265,6 @@ class Kubelet:
             self._spawn(self._first_housekeeping(), "first housekeeping")
         if self.server is not None:
             await self.server.start()
-        self._started.set()
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.config.node_name} {name}")

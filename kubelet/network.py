@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import errno
-import ipaddress
 import logging
 import os
 import socket
@@ -36,6 +35,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+from pyroute2.netlink.exceptions import NetlinkError
 
 from kubelet.command import CommandFailed, run
 from kubelet.ipam import FileStore, Ipam, MemoryStore
@@ -50,7 +51,6 @@ __all__ = [
     "HostPort",
     "NetworkError",
     "PodNetwork",
-    "in_network",
     "remove_node_network",
     "veth_name",
 ]
@@ -231,7 +231,7 @@ class BridgeNetwork:
             return int(found[0])
         try:
             ipr.link("add", ifname=name, kind=kind)
-        except _netlink_error() as err:
+        except NetlinkError as err:
             if err.code != errno.EEXIST:
                 raise NetworkError(f"creating {kind} {name}: {err}") from err
         return int(ipr.link_lookup(ifname=name)[0])
@@ -269,7 +269,7 @@ class BridgeNetwork:
                      peer={"ifname": "eth0", "net_ns_pid": pid})
             index = ipr.link_lookup(ifname=host_end)[0]
             ipr.link("set", index=index, master=bridge[0], state="up")
-        except _netlink_error() as err:
+        except NetlinkError as err:
             raise NetworkError(f"creating veth {host_end} for pid {pid}: {err}") from err
         _write(Path(f"/sys/class/net/{host_end}/brport/hairpin_mode"), "1")
         self._configure_pod_side(pid, f"{ip}/{ipam.prefix_length}", ipam.gateway)
@@ -288,7 +288,7 @@ class BridgeNetwork:
             inside.addr("add", index=eth0, address=address)
             inside.link("set", index=eth0, state="up")
             inside.route("add", dst="default", gateway=gateway)
-        except _netlink_error() as err:
+        except NetlinkError as err:
             raise NetworkError(f"configuring eth0 {address} in pid {pid}: {err}") from err
         finally:
             inside.close()
@@ -303,7 +303,7 @@ class BridgeNetwork:
         for index in ipr.link_lookup(ifname=veth_name(sandbox_id)):
             try:
                 ipr.link("del", index=index)
-            except _netlink_error() as err:
+            except NetlinkError as err:
                 if err.code != errno.ENODEV:  # gone with its namespace meanwhile
                     raise
 
@@ -355,17 +355,11 @@ class BridgeNetwork:
         self._thread.shutdown(wait=True)
 
 
-def _netlink_error() -> type[Exception]:
-    from pyroute2.netlink.exceptions import NetlinkError
-
-    return NetlinkError
-
-
 def _ignore_exists(call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     try:
         call(*args, **kwargs)
-    except _netlink_error() as err:
-        if err.code != errno.EEXIST:  # type: ignore[attr-defined]
+    except NetlinkError as err:
+        if err.code != errno.EEXIST:
             raise NetworkError(f"{call.__name__} {args} {kwargs}: {err}") from err
 
 
@@ -465,10 +459,7 @@ def _remove_links(bridge: str, service_device: str, cluster_cidr: str | None) ->
         if cluster_cidr:
             try:
                 ipr.route("del", dst=cluster_cidr, type="blackhole")
-            except _netlink_error() as err:
-                if err.code != errno.ESRCH:  # type: ignore[attr-defined]
+            except NetlinkError as err:
+                if err.code != errno.ESRCH:
                     raise
 
-
-def in_network(ip: str, cidr: str) -> bool:
-    return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)

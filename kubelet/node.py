@@ -189,9 +189,6 @@ class NodeManager:
                        "pods": str(MAX_PODS)}
         return capacity, allocatable
 
-    async def allocatable(self) -> dict[str, str]:
-        return self._resources(self._measure())[1]
-
     async def _status(self, previous: NodeStatus | None) -> NodeStatus:
         measured = await asyncio.to_thread(self._measure)
         capacity, allocatable = self._resources(measured)

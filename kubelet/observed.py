@@ -54,7 +54,3 @@ class PodObserved:
     @property
     def running(self) -> list[RuntimeContainer]:
         return [c for c in (*self.sandboxes, *self.containers) if c.running]
-
-    @property
-    def empty(self) -> bool:
-        return not self.sandboxes and not self.containers

@@ -299,7 +299,7 @@ class StatsProvider:
 
     def _volumes(self, uid: str) -> list[Json]:
         base = self.root_dir / "pods" / uid / "volumes"
-        out = []
+        out: list[Json] = []
         if not base.is_dir():
             return out
         for kind in base.iterdir():

@@ -24,6 +24,7 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from apimachinery.core_v1 import Container, LifecycleHandler, Pod, PodStatus
 from apimachinery.quantity import cpu_millis, memory_bytes
@@ -538,11 +539,11 @@ def _refusal(spec: Container) -> str | None:
     return None
 
 
-def _resources(spec: Container) -> dict[str, int | None]:
+def _resources(spec: Container) -> dict[str, Any]:
     """Requests and limits as Docker cgroup settings (Kubernetes' conversions)."""
     requests = spec.resources.requests or {}
     limits = spec.resources.limits or {}
-    out: dict[str, int | None] = {}
+    out: dict[str, Any] = {}
     cpu_request = requests.get("cpu") or limits.get("cpu")
     if cpu_request:
         out["cpu_shares"] = max(2, cpu_millis(cpu_request) * 1024 // 1000)
@@ -554,14 +555,14 @@ def _resources(spec: Container) -> dict[str, int | None]:
     return out
 
 
-def _security(pod: Pod, spec: Container) -> dict[str, object]:
+def _security(pod: Pod, spec: Container) -> dict[str, Any]:
     pod_sc = pod.spec.security_context
     sc = spec.security_context
     user = (sc.run_as_user if sc and sc.run_as_user is not None
             else pod_sc.run_as_user if pod_sc else None)
     group = (sc.run_as_group if sc and sc.run_as_group is not None
              else pod_sc.run_as_group if pod_sc else None)
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     if user is not None:
         out["user"] = f"{user}:{group}" if group is not None else str(user)
     elif group is not None:

@@ -58,6 +58,9 @@ DEFAULT_MODE = 0o644
 TOKEN_PLACEHOLDER = "skiff-service-account-token-placeholder"
 
 
+Files = dict[str, tuple[bytes, int | None]]  # relative path -> (content, mode)
+
+
 class VolumeError(Exception):
     """A volume could not be set up; reported as a FailedMount event."""
 
@@ -130,44 +133,45 @@ class HostVolumes:
         if volume.host_path is not None:
             return _host_path(volume.name, volume.host_path.path, volume.host_path.type or "")
         if volume.empty_dir is not None:
-            path = self.volume_dir(uid, EMPTY_DIR, volume.name)
-            _make_dir(path, 0o777)
-            if volume.empty_dir.medium == "Memory":
-                limit = volume.empty_dir.size_limit
-                _mount_tmpfs(path, memory_bytes(limit) if limit else None)
-            return path
+            return self._empty_dir(uid, volume)
         if volume.config_map is not None:
-            path = self.volume_dir(uid, CONFIG_MAP, volume.name)
-            source = volume.config_map
-            files = await _config_map_files(objects, pod, source.name or "", source.items,
-                                            bool(source.optional), volume.name)
-            _write_files(path, files, source.default_mode)
-            return path
+            cm = volume.config_map
+            files = await _config_map_files(objects, pod, cm.name or "", cm.items,
+                                            bool(cm.optional), volume.name)
+            return self._filled(uid, CONFIG_MAP, volume.name, files, cm.default_mode)
         if volume.secret is not None:
-            path = self.volume_dir(uid, SECRET, volume.name)
-            _make_dir(path, 0o755)
-            _mount_tmpfs(path, None)
-            source = volume.secret
-            files = await _secret_files(objects, pod, source.secret_name or "", source.items,
-                                        bool(source.optional), volume.name)
-            _write_files(path, files, source.default_mode)
-            return path
+            secret = volume.secret
+            _mount_tmpfs(_make_dir(self.volume_dir(uid, SECRET, volume.name), 0o755), None)
+            files = await _secret_files(objects, pod, secret.secret_name or "", secret.items,
+                                        bool(secret.optional), volume.name)
+            return self._filled(uid, SECRET, volume.name, files, secret.default_mode)
         if volume.downward_api is not None:
-            path = self.volume_dir(uid, DOWNWARD_API, volume.name)
             files = _downward_files(pod, volume.downward_api.items or (), allocatable)
-            _write_files(path, files, volume.downward_api.default_mode)
-            return path
+            return self._filled(uid, DOWNWARD_API, volume.name, files,
+                                volume.downward_api.default_mode)
         if volume.projected is not None:
-            path = self.volume_dir(uid, PROJECTED, volume.name)
             files = {}
-            for source in volume.projected.sources or ():
-                files.update(await _projected_files(objects, pod, source, allocatable,
+            for projection in volume.projected.sources or ():
+                files.update(await _projected_files(objects, pod, projection, allocatable,
                                                     volume.name))
-            _write_files(path, files, volume.projected.default_mode)
-            return path
+            return self._filled(uid, PROJECTED, volume.name, files, volume.projected.default_mode)
         kinds = volume.sources_set()
         raise VolumeError(f'volume "{volume.name}": {", ".join(kinds) or "no source"} '
                           "is not supported by this kubelet")
+
+    def _empty_dir(self, uid: str, volume: Volume) -> Path:
+        assert volume.empty_dir is not None
+        path = _make_dir(self.volume_dir(uid, EMPTY_DIR, volume.name), 0o777)
+        if volume.empty_dir.medium == "Memory":
+            limit = volume.empty_dir.size_limit
+            _mount_tmpfs(path, memory_bytes(limit) if limit else None)
+        return path
+
+    def _filled(self, uid: str, kind: str, name: str, files: Files,
+                default_mode: int | None) -> Path:
+        path = self.volume_dir(uid, kind, name)
+        _write_files(path, files, default_mode)
+        return path
 
     async def teardown(self, uid: str) -> None:
         pod_dir = self.pod_dir(uid)
@@ -215,7 +219,7 @@ def _host_path(volume: str, path: str, kind: str) -> Path:
 
 async def _config_map_files(objects: ObjectSource, pod: Pod, name: str,
                             items: Iterable[KeyToPath] | None, optional: bool,
-                            volume: str) -> dict[str, tuple[bytes, int | None]]:
+                            volume: str) -> Files:
     config_map = await objects.config_map(pod.metadata.namespace or "", name)
     if config_map is None:
         if optional:
@@ -229,7 +233,7 @@ async def _config_map_files(objects: ObjectSource, pod: Pod, name: str,
 
 async def _secret_files(objects: ObjectSource, pod: Pod, name: str,
                         items: Iterable[KeyToPath] | None, optional: bool,
-                        volume: str) -> dict[str, tuple[bytes, int | None]]:
+                        volume: str) -> Files:
     secret = await objects.secret(pod.metadata.namespace or "", name)
     if secret is None:
         if optional:
@@ -242,10 +246,10 @@ async def _secret_files(objects: ObjectSource, pod: Pod, name: str,
 
 
 def _select(data: dict[str, bytes], items: Iterable[KeyToPath] | None, optional: bool,
-            what: str, volume: str) -> dict[str, tuple[bytes, int | None]]:
+            what: str, volume: str) -> Files:
     if not items:
         return {key: (value, None) for key, value in data.items()}
-    files: dict[str, tuple[bytes, int | None]] = {}
+    files: Files = {}
     for item in items:
         if item.key not in data:
             if optional:
@@ -257,8 +261,8 @@ def _select(data: dict[str, bytes], items: Iterable[KeyToPath] | None, optional:
 
 
 def _downward_files(pod: Pod, items: Iterable[DownwardAPIVolumeFile],
-                    allocatable: dict[str, str]) -> dict[str, tuple[bytes, int | None]]:
-    files: dict[str, tuple[bytes, int | None]] = {}
+                    allocatable: dict[str, str]) -> Files:
+    files: Files = {}
     for item in items:
         try:
             if item.field_ref is not None:
@@ -275,7 +279,7 @@ def _downward_files(pod: Pod, items: Iterable[DownwardAPIVolumeFile],
 
 async def _projected_files(objects: ObjectSource, pod: Pod, source: VolumeProjection,
                            allocatable: dict[str, str], volume: str
-                           ) -> dict[str, tuple[bytes, int | None]]:
+                           ) -> Files:
     if source.config_map is not None:
         cm = source.config_map
         return await _config_map_files(objects, pod, cm.name or "", cm.items, bool(cm.optional),
@@ -291,7 +295,7 @@ async def _projected_files(objects: ObjectSource, pod: Pod, source: VolumeProjec
     return {}
 
 
-def _write_files(directory: Path, files: dict[str, tuple[bytes, int | None]],
+def _write_files(directory: Path, files: Files,
                  default_mode: int | None) -> None:
     """Write each file (atomically: a temporary file renamed into place)."""
     _make_dir(directory, 0o755)
@@ -307,9 +311,10 @@ def _write_files(directory: Path, files: dict[str, tuple[bytes, int | None]],
         tmp.replace(target)
 
 
-def _make_dir(path: Path, mode: int) -> None:
+def _make_dir(path: Path, mode: int) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, mode)  # mkdir's mode is filtered by the umask
+    return path
 
 
 # -- tmpfs ----------------------------------------------------------------------------------

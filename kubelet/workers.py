@@ -100,12 +100,6 @@ class PodWorkers:
         worker.backoff = None
         return again
 
-    def forget_timer(self, uid: str) -> None:
-        worker = self._workers.get(uid)
-        if worker is not None and worker.timer is not None:
-            worker.timer.cancel()
-            worker.timer = None
-
     async def stop(self) -> None:
         tasks = []
         for worker in self._workers.values():

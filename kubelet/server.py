@@ -53,8 +53,9 @@ class KubeletServer:
             request = await reader.readuntil(b"\r\n\r\n")
             method, path = request.split(b" ", 2)[:2]
             code, body = self._route(method.decode(), path.decode().split("?")[0])
+            kind = "text/plain" if body == b"ok" else "application/json"
             head = (f"HTTP/1.1 {code} {'OK' if code == 200 else 'Not Found'}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                    f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
                     "Connection: close\r\n\r\n")
             writer.write(head.encode() + body)
             await writer.drain()

@@ -190,7 +190,8 @@ class NodeManager:
         return capacity, allocatable
 
     async def _status(self, previous: NodeStatus | None) -> NodeStatus:
-        measured = await asyncio.to_thread(self._measure)
+        # Real measurements read /proc and statvfs: off the event loop. Hollow nodes have none.
+        measured = None if self.settings.hollow else await asyncio.to_thread(self._measure)
         capacity, allocatable = self._resources(measured)
         runtime_ok = await self.runtime.ping()
         conditions = self._conditions(previous, measured, runtime_ok)

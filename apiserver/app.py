@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +27,9 @@ from apimachinery.errors import AlreadyExists, InternalError, NotFound, StatusEr
 from apimachinery.registry import RESOURCES, by_plural
 from apiserver import discovery
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
+from apiserver.allocators import ServiceAllocation
 from apiserver.handlers import Handlers, RawSendMiddleware, json_response, status_response
+from apiserver.selection import Predicate
 from apiserver.storage import StorageError
 from apiserver.storage.etcd import EtcdStorage
 from apiserver.store import ResourceStore
@@ -60,11 +63,18 @@ LATENCY = Histogram(
 @dataclass
 class Config:
     etcd_servers: str = "http://127.0.0.1:2379"
-    advertise_address: str = "127.0.0.1:8080"
+    advertise_address: str = "127.0.0.1"
     service_cluster_ip_range: str = "10.96.0.0/12"
     service_node_port_range: str = "30000-32767"
     watch_cache_size: int = 4096
     compaction_interval: float = 300.0
+    secure_port: int = 6443
+    insecure_port: int = 8080
+
+    @property
+    def kubernetes_ip(self) -> str:
+        """The first address of the service range: the ``kubernetes`` Service's."""
+        return str(ipaddress.ip_network(self.service_cluster_ip_range).network_address + 1)
 
 
 @dataclass
@@ -106,9 +116,14 @@ async def start(config: Config) -> State:
     stores = {rt: ResourceStore(rt, storage, admission) for rt in RESOURCES}
     namespaces = stores[by_plural("", "namespaces")]
     namespace_cache = cache[namespaces.rt]
-    admission.plugins.append(NamespaceLifecycle(namespaces, namespace_cache.phase_of))
+    allocation = ServiceAllocation(storage, config.service_cluster_ip_range,
+                                   config.service_node_port_range)
+    admission.plugins += [NamespaceLifecycle(namespaces, namespace_cache.phase_of), allocation]
     await cache.start()
+    services = by_plural("", "services")
+    await allocation.repair(e.decode() for e in cache[services].list(Predicate()))
     await _bootstrap(namespaces)
+    await _kubernetes_service(stores[services], stores[by_plural("", "endpoints")], config)
     handlers = Handlers(storage, cache, stores)
     state = State(config, storage, cache, handlers, stores)
     state.ready = True
@@ -123,6 +138,40 @@ async def _bootstrap(namespaces: ResourceStore) -> None:
             await namespaces.create(None, model.model_validate({"metadata": {"name": name}}))
         except AlreadyExists:
             continue
+
+
+async def _kubernetes_service(services: ResourceStore, endpoints: ResourceStore,
+                              config: Config) -> None:
+    """``default/kubernetes``: the first service IP, port 443, pointing at this apiserver."""
+    first_ip = config.kubernetes_ip
+    host = config.advertise_address
+    # Without HTTPS (tests, local experiments) the Service can only point at plain HTTP.
+    port = config.secure_port or config.insecure_port
+    labels = {"component": "apiserver", "provider": "kubernetes"}
+    service = {
+        "metadata": {"name": "kubernetes", "labels": labels},
+        "spec": {"type": "ClusterIP", "clusterIP": first_ip, "sessionAffinity": "None",
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                            "targetPort": port}]},
+    }
+    subsets = [{"addresses": [{"ip": host}],
+                "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]
+    try:
+        await services.read("default", "kubernetes")
+    except NotFound:
+        try:
+            await services.create("default", services.rt.model.model_validate(service))
+        except AlreadyExists:
+            pass  # another apiserver made it meanwhile
+    try:
+        current, _ = await endpoints.read("default", "kubernetes")
+        if current.to_dict().get("subsets") == subsets:
+            return
+        current_dict = current.to_dict() | {"subsets": subsets}
+        await endpoints.update("default", "kubernetes", endpoints.rt.model.model_validate(current_dict))
+    except NotFound:
+        body = {"metadata": {"name": "kubernetes", "labels": labels}, "subsets": subsets}
+        await endpoints.create("default", endpoints.rt.model.model_validate(body))
 
 
 async def _compact_forever(storage: EtcdStorage, interval: float) -> None:
@@ -162,7 +211,9 @@ def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     async def api(request: Request) -> Response:
         if _wants_aggregated(request):
             return _aggregated(discovery.aggregated_discovery(core=True))
-        return json_response(orjson.dumps(discovery.api_versions(state().config.advertise_address)))
+        config = state().config
+        address = f"{config.advertise_address}:{config.secure_port}"
+        return json_response(orjson.dumps(discovery.api_versions(address)))
 
     async def apis(request: Request) -> Response:
         if _wants_aggregated(request):

@@ -129,7 +129,7 @@ def _kubeconfig(config: ClusterConfig) -> list[str]:
 def _apiserver_args(config: ClusterConfig) -> list[str]:
     return [
         "--etcd-servers", config.etcd.client_url,
-        "--bind-address", "127.0.0.1",
+        "--insecure-bind-address", "127.0.0.1",
         "--insecure-port", str(config.apiserver_port),
         "--secure-port", str(config.secure_port),
         "--service-cluster-ip-range", SERVICE_CLUSTER_IP_RANGE,

@@ -23,7 +23,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from apimachinery.errors import AlreadyExists, InternalError, NotFound, StatusError
+from apimachinery.errors import (
+    AlreadyExists,
+    InternalError,
+    NotFound,
+    ServiceUnavailable,
+    StatusError,
+)
 from apimachinery.registry import RESOURCES, by_plural
 from apiserver import discovery
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
@@ -189,7 +195,10 @@ async def _compact_forever(storage: EtcdStorage, interval: float) -> None:
 
 def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     def state() -> State:
-        return holder["state"]
+        current = holder.get("state")
+        if current is None:
+            raise ServiceUnavailable("the apiserver is still starting")
+        return current
 
     async def health(request: Request) -> Response:
         if not holder.get("state") or not state().ready:

@@ -101,15 +101,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _serve(servers: list[uvicorn.Server]) -> None:
-    first, *rest = servers
-    task = asyncio.create_task(first.serve())
-    if rest:
-        # The first server runs the application's start-up; the others only listen.
-        while not first.started and not task.done():
-            await asyncio.sleep(0.05)  # waiting for the first listener's start-up
-        await asyncio.gather(task, *(s.serve() for s in rest))
-    else:
-        await task
+    # The first server runs the application's start-up; the others only listen, and
+    # answer 503 until it is done.
+    await asyncio.gather(*(server.serve() for server in servers))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ async def test_a_deleted_service_gives_its_ip_and_port_back(http: httpx.AsyncCli
 
 
 async def test_explicit_node_ports_are_checked(http: httpx.AsyncClient, namespace: str) -> None:
-    assert (await create(http, namespace, service("p1", type_="NodePort", node_port=30555))).status_code == 201
+    first = await create(http, namespace, service("p1", type_="NodePort", node_port=30555))
+    assert first.status_code == 201
     dup = await create(http, namespace, service("p2", type_="NodePort", node_port=30555))
     assert dup.status_code == 422
     assert dup.json()["message"].endswith("spec.ports[0].nodePort: Invalid value: 30555: "

@@ -156,9 +156,11 @@ async def watch_latency(cluster: Cluster, pool: Pool, watchers: int, rate: float
                            pod_body(f"ev-{i}", namespace))
 
     pid = cluster.apiserver.proc.pid
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, me0, t0 = cpu_seconds(pid), cpu_seconds(os.getpid()), time.perf_counter()
     await paced(rate, events, create)
-    cpu = (cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    cpu = (cpu_seconds(pid) - cpu0) / elapsed
+    print(f"  ({watchers} watchers: bench process cpu {(cpu_seconds(os.getpid()) - me0) / elapsed:.0%})")
     last = f'"name":"ev-{events - 1}"'.encode()
     deadline = loop.time() + 30
     while loop.time() < deadline and not all(  # noqa: ASYNC110 (polling stream buffers)

@@ -41,7 +41,7 @@ from apimachinery.core_v1 import (
 )
 from apimachinery.errors import AlreadyExists, Conflict, NotFound, StatusError
 from apimachinery.meta import ObjectMeta
-from client import WARNING, ApiConnectionError, DeletedFinalStateUnknown, split_key
+from client import WARNING, DeletedFinalStateUnknown, split_key
 from controller_manager.controller import Controller, ControllerContext
 
 __all__ = ["EndpointsController", "find_port", "repack_subsets"]
@@ -131,17 +131,16 @@ def repack_subsets(entries: Iterable[_Entry]) -> list[EndpointSubset]:
         if entry.port is not None:
             ports[_port_key(entry.port)] = entry.port
     groups: dict[tuple[tuple[str, int, str, str], ...], list[tuple[str, str]]] = defaultdict(list)
-    for key, ports in ports_of.items():
-        groups[tuple(sorted(ports))].append(key)
+    for key, served in ports_of.items():
+        groups[tuple(sorted(served))].append(key)
     subsets = []
     for port_keys, keys in groups.items():
         keys.sort()
-        any_key = keys[0]
-        ports = [ports_of[any_key][k] for k in port_keys]
+        shared = ports_of[keys[0]]
         subsets.append(EndpointSubset(
             addresses=[addresses[k] for k in keys if ready[k]] or None,
             not_ready_addresses=[addresses[k] for k in keys if not ready[k]] or None,
-            ports=ports or None,
+            ports=[shared[k] for k in port_keys] or None,
         ))
     subsets.sort(key=_subset_order)
     return subsets
@@ -275,13 +274,19 @@ class EndpointsController(Controller):
                                                 labels=labels), subsets=subsets)
             try:
                 await api.create(new)
-            except (AlreadyExists, ApiConnectionError):
-                raise  # the cache is behind, or a blip: retried
+                return
+            except AlreadyExists:
+                # Written a moment ago (by us, for an earlier event) and not yet in the
+                # cache: compare with the live object instead of failing and retrying.
+                current = await api.get(service.name)
+                if current.subsets == subsets and current.metadata.labels == labels:
+                    return
             except StatusError as err:
-                self.recorder.event(service, WARNING, "FailedToCreateEndpoint",
-                                    f"Failed to create endpoint for service {service.key}: {err}")
+                if not isinstance(err, Conflict):
+                    self.recorder.event(service, WARNING, "FailedToCreateEndpoint",
+                                        f"Failed to create endpoint for service {service.key}: "
+                                        f"{err}")
                 raise
-            return
         new = current.copy_deep()
         new.subsets = subsets
         new.metadata.labels = labels
@@ -289,8 +294,8 @@ class EndpointsController(Controller):
             await api.update(new)
         except NotFound:
             return  # deleted meanwhile: the delete handler queues the Service again
-        except (Conflict, ApiConnectionError):
-            raise  # a stale cache or a blip: retried, not worth an event
+        except Conflict:
+            raise  # a stale cache: retried with the fresh object, not worth an event
         except StatusError as err:
             self.recorder.event(service, WARNING, "FailedToUpdateEndpoint",
                                 f"Failed to update endpoint {service.key}: {err}")

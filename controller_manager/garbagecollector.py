@@ -355,7 +355,7 @@ class GarbageCollector(Controller):
                 node.name, propagation_policy=policy, preconditions=preconditions)
         except NotFound:
             return
-        log.info("deleted %r (propagation %s): its owners are gone", node, policy)
+        log.debug("deleted %r (propagation %s): its owners are gone", node, policy)
 
     async def _modify(self, node: GraphNode, change: Any) -> bool:
         """GET, ``change(metadata)`` (False = nothing to do), PUT; retried on conflict.

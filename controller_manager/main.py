@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import uvloop
 from prometheus_client import CollectorRegistry, generate_latest
@@ -147,12 +148,19 @@ def _duration_flag(parser: argparse.ArgumentParser, flag: str, default: str, hel
                         metavar="DURATION", help=f"{help} (default {default})")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not the whole usage block: the flag list is long."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skiff-controller-manager",
         description="Runs skiff's controllers (endpoints, namespaces, nodes, garbage "
                     "collection, workloads ...) against the apiserver.")
-    parser.add_argument("--kubeconfig", default=None, help="path to a kubeconfig file")
+    parser.add_argument("--kubeconfig", default=None, metavar="PATH",
+                        help="path to a kubeconfig file")
     parser.add_argument("--controllers", action="append", default=None, metavar="LIST",
                         help="controllers to run: '*' = all, 'foo' enables, '-foo' disables "
                              f"(known: {', '.join(sorted(CONTROLLERS))})")
@@ -163,8 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "how long the leader keeps trying to renew before it gives up")
     _duration_flag(parser, "--leader-elect-retry-period", "2s",
                    "how often candidates try to acquire or renew the Lease")
-    parser.add_argument("--leader-elect-resource-name", default=LEASE_NAME)
-    parser.add_argument("--leader-elect-resource-namespace", default=LEASE_NAMESPACE)
+    parser.add_argument("--leader-elect-resource-name", default=LEASE_NAME, metavar="NAME",
+                        help=f"the leader Lease's name (default {LEASE_NAME})")
+    parser.add_argument("--leader-elect-resource-namespace", default=LEASE_NAMESPACE,
+                        metavar="NAMESPACE",
+                        help=f"the leader Lease's namespace (default {LEASE_NAMESPACE})")
     _duration_flag(parser, "--node-monitor-grace-period", "40s",
                    "how long a node may stay silent before it is marked Unknown")
     _duration_flag(parser, "--node-monitor-period", "5s", "how often every node is re-checked")
@@ -172,19 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "how long pods stay on a not-ready or unreachable node (Kubernetes: 300s)")
     _duration_flag(parser, "--resource-quota-sync-period", "5m",
                    "how often every quota is recounted")
-    parser.add_argument("--cluster-cidr", default="10.244.0.0/16",
+    parser.add_argument("--cluster-cidr", default="10.244.0.0/16", metavar="CIDR",
                         help="the pod network; node subnets are cut from it")
-    parser.add_argument("--node-cidr-mask-size", type=int, default=24,
+    parser.add_argument("--node-cidr-mask-size", type=int, default=24, metavar="BITS",
                         help="prefix length of each node's podCIDR")
     _bool_flag(parser, "--allocate-node-cidrs", True, "give nodes a podCIDR (node IPAM)")
-    parser.add_argument("--service-cluster-ip-range", default="10.96.0.0/12")
+    parser.add_argument("--service-cluster-ip-range", default="10.96.0.0/12", metavar="CIDR",
+                        help="the Service network (for reference; the apiserver allocates)")
     for flag, controller in CONCURRENCY_FLAGS.items():
         parser.add_argument(f"--concurrent-{flag}-syncs", type=int, default=None,
                             dest=f"concurrent_{controller}", metavar="N",
                             help=f"workers of the {controller} controller")
     parser.add_argument("--port", type=int, default=10257,
                         help="plain HTTP port for /healthz, /readyz, /metrics (0 = off)")
-    parser.add_argument("--bind-address", default="127.0.0.1",
+    parser.add_argument("--bind-address", default="127.0.0.1", metavar="IP",
                         help="address the HTTP port listens on")
     parser.add_argument("-v", "--v", type=int, default=0, help="log verbosity")
     return parser

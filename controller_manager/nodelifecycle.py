@@ -153,9 +153,10 @@ class NodeLifecycleController(Controller):
         self.nodes = self.watch(ctx.informers.informer(Node), on_add=self.enqueue,
                                 on_update=lambda old, new: self.enqueue(new),
                                 on_delete=self.enqueue)
-        self.leases = self.watch(
-            ctx.informers.informer(Lease, namespace=NODE_LEASE_NAMESPACE),
-            on_add=self._lease_changed, on_update=lambda old, new: self._lease_changed(new))
+        # All namespaces, filtered here: the garbage collector watches every Lease anyway,
+        # so the process keeps one Lease watch instead of two.
+        self.leases = self.watch(ctx.informers.informer(Lease), on_add=self._lease_changed,
+                                 on_update=lambda old, new: self._lease_changed(new))
         self.pods = self.watch(ctx.informers.informer(Pod), on_add=self._pod_changed,
                                on_update=lambda old, new: self._pod_changed(new))
         self._health: dict[str, _Health] = {}
@@ -163,7 +164,8 @@ class NodeLifecycleController(Controller):
     # -- handlers ---------------------------------------------------------------------
 
     def _lease_changed(self, lease: Lease) -> None:
-        self.queue.add(lease.name)
+        if lease.namespace == NODE_LEASE_NAMESPACE:
+            self.queue.add(lease.name)
 
     def _pod_changed(self, pod: Pod) -> None:
         """A pod on an unhealthy node must be marked not ready or evicted too."""

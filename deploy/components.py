@@ -26,6 +26,7 @@ __all__ = ["COMPONENTS", "ClusterConfig", "Component", "detect_node_ip", "plan"]
 
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 SERVICE_NODE_PORT_RANGE = "30000-32767"
+CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's; plain HTTP on loopback here
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "controller-manager",
         "skiff-controller-manager",
-        _kubeconfig,
+        lambda config: [*_kubeconfig(config), "--port", str(CONTROLLER_MANAGER_PORT)],
+        # /healthz answers on a standby too; /readyz only on the leader, once synced.
+        health_url=lambda config: f"http://127.0.0.1:{CONTROLLER_MANAGER_PORT}/healthz",
         module="controller_manager.main",
     ),
     Component(

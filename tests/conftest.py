@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.etcd", "tests.fixtures.apiserver", "tests.fixtures.components"]
+pytest_plugins = ["tests.fixtures.etcd", "tests.fixtures.apiserver", "tests.fixtures.components",
+                  "tests.fixtures.control_plane"]
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

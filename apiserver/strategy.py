@@ -45,8 +45,12 @@ class Strategy:
             obj.status = self.initial_status(obj)  # type: ignore[attr-defined]
 
     def initial_status(self, obj: KubeObject) -> Any:
-        """What ``status`` a new object starts with (clients cannot set it on create)."""
-        return None
+        """What ``status`` a new object starts with (clients cannot set it on create):
+        the model's empty status, as Kubernetes resets it to the zero value."""
+        field = type(obj).model_fields.get("status")
+        if field is None:
+            return None
+        return field.get_default(call_default_factory=True)
 
     def default(self, obj: KubeObject) -> None:
         defaults.apply_defaults(obj)

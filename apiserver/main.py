@@ -9,6 +9,7 @@ import uvicorn
 import uvloop
 
 from apiserver.app import Config, create_app
+from apiserver.proxy import WebSocketProtocol
 
 __all__ = ["main"]
 
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.insecure_port,
         loop="uvloop",
         http="httptools",
+        ws=WebSocketProtocol,  # takes kubectl's port-forward subprotocol name (see proxy.py)
         access_log=False,
         log_level="warning",
         timeout_keep_alive=120,

@@ -351,6 +351,8 @@ class SpdyForwarder:
         self._pairs.pop(pair.request_id, None)
         self._streams.pop(pair.data_id, None)
         self._streams.pop(pair.error_id, None)
+        while not pair.inbound.empty():  # frees a frame reader waiting to queue more
+            pair.inbound.get_nowait()
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             if not pair.reset:
                 await self._send(lambda: self.writer.data(pair.data_id, fin=True))

@@ -31,7 +31,7 @@ from apimachinery.errors import (
     StatusError,
 )
 from apimachinery.registry import RESOURCES, by_plural
-from apiserver import discovery
+from apiserver import discovery, proxy
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
 from apiserver.allocators import ServiceAllocation
 from apiserver.handlers import Handlers, RawSendMiddleware, json_response, status_response
@@ -90,6 +90,7 @@ class State:
     cache: WatchCache
     handlers: Handlers
     stores: dict = field(default_factory=dict)
+    kubelets: proxy.KubeletProxy | None = None
     ready: bool = False
 
 
@@ -105,6 +106,8 @@ def create_app(config: Config) -> RawSendMiddleware:
             yield
         finally:
             compactor.cancel()
+            if state.kubelets is not None:
+                await state.kubelets.close()
             await state.cache.stop()
             await state.storage.close()
 
@@ -131,7 +134,9 @@ async def start(config: Config) -> State:
     await _bootstrap(namespaces)
     await _kubernetes_service(stores[services], stores[by_plural("", "endpoints")], config)
     handlers = Handlers(storage, cache, stores)
-    state = State(config, storage, cache, handlers, stores)
+    kubelets = proxy.KubeletProxy(stores)
+    kubelets.register(handlers)
+    state = State(config, storage, cache, handlers, stores, kubelets)
     state.ready = True
     return state
 
@@ -275,6 +280,7 @@ def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     app.add_route("/apis/{group}/{version}", resources, methods=["GET"])
     app.add_route("/api/{version}/{path:path}", core, methods=methods)
     app.add_route("/apis/{group}/{version}/{path:path}", grouped, methods=methods)
+    proxy.add_websocket_routes(app, lambda: holder["state"].kubelets if "state" in holder else None)
 
 
 _AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

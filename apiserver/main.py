@@ -18,6 +18,7 @@ import uvicorn
 import uvloop
 
 from apiserver.app import Config, create_app
+from apiserver.proxy import WebSocketProtocol
 
 __all__ = ["main"]
 
@@ -80,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(config)
     servers = []
     common = dict(loop="uvloop", http="httptools", access_log=False, log_level="warning",
-                  timeout_keep_alive=120, timeout_graceful_shutdown=3)
+                  timeout_keep_alive=120, timeout_graceful_shutdown=3,
+                  ws=WebSocketProtocol)  # takes kubectl's port-forward subprotocol (proxy.py)
     if args.insecure_port:
         servers.append(uvicorn.Server(uvicorn.Config(
             app, host=args.insecure_bind_address, port=args.insecure_port, **common)))

@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 
 _PREFIX = "/registry/allocations/"
 _NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
-# The low addresses of the service range are left for Services that ask for one
-# explicitly (10.96.0.1 is `kubernetes`, 10.96.0.10 the cluster DNS).
-_STATIC_BAND = 32
 
 
 class Taken(Exception):
@@ -44,10 +41,16 @@ class Taken(Exception):
 class ValueAllocator:
     """Values from a fixed range, one etcd key per value in use."""
 
-    def __init__(self, storage: EtcdStorage, kind: str, values: range, render: Any = str) -> None:
+    def __init__(self, storage: EtcdStorage, kind: str, values: range, static_band: int,
+                 render: Any = str) -> None:
         self.storage = storage
         self.prefix = f"{_PREFIX}{kind}/"
         self.values = values
+        # Like Kubernetes, random allocation leaves the low end of the range to Services
+        # that ask for a value explicitly (10.96.0.1 is `kubernetes`, 10.96.0.10 the
+        # cluster DNS), and uses it only once the rest is full.
+        self.dynamic = range(values.start + static_band, values.stop)
+        self.static = range(values.start, values.start + static_band)
         self.render = render
         self.taken: set[int] = set()
 
@@ -79,13 +82,18 @@ class ValueAllocator:
             raise Taken(value) from None
         self.taken.add(value)
 
-    async def claim_any(self, owner: str, lowest: int | None = None) -> int:
-        low = self.values.start if lowest is None else lowest
-        free = len(self.values) - len(self.taken)
+    async def claim_any(self, owner: str) -> int:
+        for band in (self.dynamic, self.static):
+            value = await self._claim_in(band, owner)
+            if value is not None:
+                return value
+        raise Taken(-1)
+
+    async def _claim_in(self, band: range, owner: str) -> int | None:
+        if not band:
+            return None
         for _ in range(64):
-            if free <= 0:
-                break
-            value = random.randrange(low, self.values.stop)
+            value = random.randrange(band.start, band.stop)
             if value in self.taken:
                 continue
             try:
@@ -93,16 +101,16 @@ class ValueAllocator:
                 return value
             except Taken:
                 continue
-        # Crowded range: walk it in order from a random point.
-        offset = random.randrange(low, self.values.stop)
-        for value in (*range(offset, self.values.stop), *range(low, offset)):
+        # A crowded band: walk it in order from a random point.
+        offset = random.randrange(band.start, band.stop)
+        for value in (*range(offset, band.stop), *range(band.start, offset)):
             if value not in self.taken:
                 try:
                     await self.claim(value, owner)
                     return value
                 except Taken:
                     continue
-        raise Taken(-1)
+        return None
 
     async def release(self, value: int) -> None:
         kv = await self.storage.get(self.key(value))
@@ -118,9 +126,10 @@ class IPAllocator(ValueAllocator):
     def __init__(self, storage: EtcdStorage, cidr: str) -> None:
         self.network = ipaddress.ip_network(cidr)
         base = int(self.network.network_address)
+        size = self.network.num_addresses
         # The network and broadcast addresses are never handed out.
-        super().__init__(storage, "serviceips", range(base + 1, base + self.network.num_addresses - 1),
-                         lambda v: str(ipaddress.ip_address(v)))
+        super().__init__(storage, "serviceips", range(base + 1, base + size - 1),
+                         min(max(16, size // 16), 256), lambda v: str(ipaddress.ip_address(v)))
 
     def _parse(self, text: str) -> int:
         return int(ipaddress.ip_address(text))
@@ -130,7 +139,9 @@ class NodePortRange(ValueAllocator):
     def __init__(self, storage: EtcdStorage, spec: str) -> None:
         low, _, high = spec.partition("-")
         self.spec = spec
-        super().__init__(storage, "nodeports", range(int(low), int(high) + 1))
+        size = int(high) - int(low) + 1
+        super().__init__(storage, "nodeports", range(int(low), int(high) + 1),
+                         min(max(16, size // 32), 128))
 
     def _parse(self, text: str) -> int:
         return int(text)
@@ -212,7 +223,7 @@ class ServiceAllocation(Plugin):
         if not spec.cluster_ip:
             if dry_run:
                 return None
-            value = await ips.claim_any(owner, ips.values.start + _STATIC_BAND)
+            value = await ips.claim_any(owner)
             claimed.append((ips, value))
             return ips.render(value)  # type: ignore[no-any-return]
         wanted = spec.cluster_ip

@@ -61,7 +61,7 @@ async def test_an_explicit_cluster_ip_is_honoured_once(http: httpx.AsyncClient, 
 
 
 async def test_a_deleted_service_gives_its_ip_and_port_back(http: httpx.AsyncClient, namespace: str) -> None:
-    body = service("x", type_="NodePort", cluster_ip="10.96.0.88", node_port=30888)
+    body = service("x", type_="NodePort", cluster_ip="10.96.0.88", node_port=30044)
     assert (await create(http, namespace, body)).status_code == 201
     assert (await create(http, namespace, dict(body, metadata={"name": "y"}))).status_code == 422
     await http.delete(f"/api/v1/namespaces/{namespace}/services/x")
@@ -70,11 +70,11 @@ async def test_a_deleted_service_gives_its_ip_and_port_back(http: httpx.AsyncCli
 
 
 async def test_explicit_node_ports_are_checked(http: httpx.AsyncClient, namespace: str) -> None:
-    first = await create(http, namespace, service("p1", type_="NodePort", node_port=30555))
+    first = await create(http, namespace, service("p1", type_="NodePort", node_port=30055))
     assert first.status_code == 201
-    dup = await create(http, namespace, service("p2", type_="NodePort", node_port=30555))
+    dup = await create(http, namespace, service("p2", type_="NodePort", node_port=30055))
     assert dup.status_code == 422
-    assert dup.json()["message"].endswith("spec.ports[0].nodePort: Invalid value: 30555: "
+    assert dup.json()["message"].endswith("spec.ports[0].nodePort: Invalid value: 30055: "
                                           "provided port is already allocated")
     low = await create(http, namespace, service("p3", type_="NodePort", node_port=80))
     assert low.status_code == 422

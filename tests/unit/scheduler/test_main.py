@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.components import COMPONENTS, ClusterConfig
 from scheduler.main import main, parse_args, resolve_config
 from scheduler.metrics import Metrics
 from scheduler.server import HealthServer
@@ -87,3 +88,14 @@ async def test_healthz_and_metrics_answer_on_loopback() -> None:
         assert (await get(server.port, "/nope"))[0] == 404
     finally:
         await server.stop()
+
+
+def test_the_launcher_row_passes_flags_the_scheduler_accepts(tmp_path: Path) -> None:
+    row = next(c for c in COMPONENTS if c.name == "scheduler")
+    config = ClusterConfig(data_dir=tmp_path)
+    assert parse_args(row.args(config)).config is None
+    (tmp_path / "scheduler-config.yaml").write_text("kind: KubeSchedulerConfiguration\n")
+    args = parse_args(row.args(config))
+    assert (args.kubeconfig, args.leader_elect, args.config) == (
+        str(tmp_path / "kubeconfig"), True, str(tmp_path / "scheduler-config.yaml"))
+    assert row.health_url(config) == f"http://127.0.0.1:{args.port}/healthz"

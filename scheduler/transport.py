@@ -21,7 +21,6 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 
@@ -177,6 +176,38 @@ def _parse_head(head: bytes) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     return status, reason, headers
 
 
+class _Watchdog:
+    """Aborts a connection that has been silent for ``timeout`` seconds.
+
+    A watch reads thousands of chunks; wrapping each read in ``asyncio.timeout`` cost
+    more than the read. The watchdog is one timer per response that only re-arms itself:
+    a read just notes the time.
+    """
+
+    def __init__(self, conn: _Connection, timeout: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._conn = conn
+        self._timeout = timeout
+        self.last = self._loop.time()
+        self.fired = False
+        self._handle = self._loop.call_later(timeout, self._check)
+
+    def touch(self) -> None:
+        self.last = self._loop.time()
+
+    def _check(self) -> None:
+        idle = self._loop.time() - self.last
+        if idle < self._timeout:
+            self._handle = self._loop.call_later(self._timeout - idle, self._check)
+            return
+        self.fired = True
+        transport = self._conn.writer.transport
+        transport.abort()  # the pending read fails at once
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
 class _ResponseStream(httpx.AsyncByteStream):
     """The body, framed by Content-Length, chunks or the end of the connection; the
     connection goes back to the pool once it was read to its end."""
@@ -206,42 +237,47 @@ class _ResponseStream(httpx.AsyncByteStream):
         if conn is None:
             return
         reader = conn.reader
+        watchdog = (_Watchdog(conn, self._read_timeout)
+                    if self._read_timeout is not None and self._length != 0 else None)
         try:
             if self._chunked:
-                async for chunk in self._chunks(reader):
+                async for chunk in self._chunks(reader, watchdog):
                     yield chunk
             elif self._length is not None:
                 if self._length:
-                    yield await self._read(reader.readexactly(self._length))
+                    yield await reader.readexactly(self._length)
             else:
-                while chunk := await self._read(reader.read(_READ_SIZE)):
+                while chunk := await reader.read(_READ_SIZE):
+                    if watchdog is not None:
+                        watchdog.touch()
                     yield chunk
-        except asyncio.IncompleteReadError as err:
-            raise httpx.RemoteProtocolError("the response body ended early") from err
-        except TimeoutError as err:
-            raise httpx.ReadTimeout("timed out reading the response") from err
-        except (ConnectionError, ssl.SSLError) as err:
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError) as err:
+            if watchdog is not None and watchdog.fired:
+                raise httpx.ReadTimeout("timed out reading the response") from err
+            if isinstance(err, asyncio.IncompleteReadError):
+                raise httpx.RemoteProtocolError("the response body ended early") from err
             raise httpx.ReadError(str(err) or type(err).__name__) from err
         except ValueError as err:
             raise httpx.RemoteProtocolError(f"malformed chunk: {err}") from err
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         self._done = True
 
-    async def _chunks(self, reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    @staticmethod
+    async def _chunks(reader: asyncio.StreamReader,
+                      watchdog: _Watchdog | None) -> AsyncIterator[bytes]:
         while True:
-            size_line = await self._read(reader.readuntil(b"\r\n"))
+            size_line = await reader.readuntil(b"\r\n")
             size = int(size_line.split(b";", 1)[0], 16)
             if size == 0:
-                while await self._read(reader.readuntil(b"\r\n")) != b"\r\n":
+                while await reader.readuntil(b"\r\n") != b"\r\n":
                     pass  # trailers
                 return
-            data = await self._read(reader.readexactly(size + 2))
+            data = await reader.readexactly(size + 2)
+            if watchdog is not None:
+                watchdog.touch()
             yield data[:-2]
-
-    async def _read(self, awaitable: Any) -> bytes:
-        if self._read_timeout is None:
-            return await awaitable  # type: ignore[no-any-return]
-        async with asyncio.timeout(self._read_timeout):
-            return await awaitable  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         conn, self._conn = self._conn, None

@@ -204,3 +204,16 @@ async def test_a_body_cut_short_is_a_connection_error(connect: Callable[..., Cli
     async with ScriptedServer(answer) as server:
         with pytest.raises(ApiConnectionError):
             await connect(server).resource(Pod, "default").get("p")
+
+
+async def test_a_stream_that_goes_silent_times_out(connect: Callable[..., Client]) -> None:
+    data = orjson.dumps(POD)
+
+    async def answer(request: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(data[:10]))
+        await asyncio.Event().wait()  # and then nothing, never
+        return False
+
+    async with ScriptedServer(answer) as server:
+        with pytest.raises(ApiTimeoutError):
+            await connect(server, timeout=0.05).resource(Pod, "default").get("p")

@@ -46,10 +46,17 @@ class Metrics:
     def watch_queue(self, lengths: Callable[[], dict[str, int]]) -> None:
         """Report the queue's lengths, read when scraped."""
         for name in ("active", "backoff", "unschedulable"):
-            self.pending_pods.labels(name).set_function(lambda name=name: lengths()[name])
+            self.pending_pods.labels(name).set_function(_reader(lengths, name))
 
     def attempts(self, result: str) -> float:
-        return self.schedule_attempts.labels(result, self.profile)._value.get()
+        """The count of attempts with ``result`` so far (for tests and logs)."""
+        value = self.registry.get_sample_value("scheduler_schedule_attempts_total",
+                                               {"result": result, "profile": self.profile})
+        return value or 0.0
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _reader(lengths: Callable[[], dict[str, int]], name: str) -> Callable[[], float]:
+    return lambda: float(lengths()[name])

@@ -80,7 +80,7 @@ class LeastAllocated:
 
 
 def parse_resources(args: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
-    resources = args.get("resources") or DEFAULT_RESOURCES
+    resources: Any = args.get("resources") or DEFAULT_RESOURCES
     try:
         return tuple((str(r["name"]), int(r.get("weight", 1))) for r in resources)
     except (KeyError, TypeError, ValueError, AttributeError) as err:

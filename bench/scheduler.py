@@ -223,7 +223,9 @@ async def run(args: argparse.Namespace) -> None:
                 created = loop.time()
                 bound = await wait_bound(receiver, args.pods, args.timeout)
                 t1 = max(bound.values()) if bound else loop.time()
-                cpu = {k: (cpu_seconds(p) - cpu0[k]) / (loop.time() - t0) for k, p in pids.items()}
+                window = loop.time() - t0
+                used = {k: cpu_seconds(p) - cpu0[k] for k, p in pids.items()}
+                cpu = {k: v / window for k, v in used.items()}
                 busy1 = machine_busy()
                 cpu["whole machine"] = ((busy1[0] - busy0[0]) / (busy1[1] - busy0[1])
                                         * (os.cpu_count() or 1))
@@ -249,6 +251,9 @@ async def run(args: argparse.Namespace) -> None:
                  f"{args.pods / (created - t0):.0f} creates/s", ""))
     rows.append(("cpu over the window (1.0 = one core)",
                  ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()), f"{os.cpu_count()} cores", ""))
+    rows.append(("cpu per pod scheduled",
+                 ", ".join(f"{k} {v / max(len(bound), 1) * 1000:.2f} ms" for k, v in used.items()),
+                 "", ""))
     report(rows)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -237,6 +238,8 @@ async def run(args: argparse.Namespace) -> None:
     if missing:
         print(f"warning: {missing} pods were not bound within {args.timeout:.0f}s; "
               f"scheduler log: {log}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     elapsed = t1 - sent[0]
     rate = len(bound) / elapsed
     latencies = [bound[n] - sent[i] for i, n in enumerate(names) if n in bound]

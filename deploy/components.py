@@ -27,6 +27,7 @@ __all__ = ["COMPONENTS", "ClusterConfig", "Component", "detect_node_ip", "plan"]
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 SERVICE_NODE_PORT_RANGE = "30000-32767"
 CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's; plain HTTP on loopback here
+SCHEDULER_PORT = 10259  # skiff-scheduler's /healthz and /metrics (plain HTTP, loopback)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class ClusterConfig:
     def component_kubeconfig(self) -> Path:
         """The components' own kubeconfig: a user switching contexts must not move them."""
         return self.data_dir / "kubeconfig"
+
+    @property
+    def scheduler_config(self) -> Path:
+        return self.data_dir / "scheduler-config.yaml"
 
     @property
     def settings_file(self) -> Path:
@@ -138,6 +143,15 @@ def _apiserver_args(config: ClusterConfig) -> list[str]:
     ]  # fmt: skip
 
 
+def _scheduler_args(config: ClusterConfig) -> list[str]:
+    """Leader election on, as kube-scheduler's default; a KubeSchedulerConfiguration is
+    passed when the operator left one at ``<data dir>/scheduler-config.yaml``."""
+    args = [*_kubeconfig(config), "--leader-elect=true"]
+    if config.scheduler_config.exists():
+        args += ["--config", str(config.scheduler_config)]
+    return args
+
+
 def _node_args(config: ClusterConfig) -> list[str]:
     return [*_kubeconfig(config), "--hostname-override", config.node_name]
 
@@ -158,7 +172,13 @@ COMPONENTS: tuple[Component, ...] = (
         health_url=lambda config: f"{config.apiserver_url}/readyz",
         needs_kubeconfig=False,
     ),
-    Component("scheduler", "skiff-scheduler", _kubeconfig, module="scheduler.main"),
+    Component(
+        "scheduler",
+        "skiff-scheduler",
+        _scheduler_args,
+        module="scheduler.main",
+        health_url=lambda config: f"http://127.0.0.1:{SCHEDULER_PORT}/healthz",
+    ),
     Component(
         "controller-manager",
         "skiff-controller-manager",

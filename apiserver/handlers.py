@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -95,6 +96,8 @@ class Handlers:
         query = dict(request.query_params)
         info = parse_request(request.method, group, version, path, query)
         output = negotiate(request.headers.get("accept"))
+        if output.form == "table" and "includeObject" in query:
+            output = dataclasses.replace(output, include_object=_include_object(query))
         if info.subresource is not None:
             return await self._subresource(request, info, query, output)
         verb = info.verb
@@ -197,7 +200,7 @@ class Handlers:
                 single: bool = False, revision: str = "", cont: str = "") -> Response:
         body: Any
         if output.form == "table":
-            body = _table(rt, objects, revision, cont)
+            body = _table(rt, objects, revision, cont, output.include_object)
         elif output.form == "metadata":
             items = [_partial(o) for o in objects]
             if single:
@@ -458,7 +461,7 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
         event_type, event = item
         obj = event.entry.decode()
         if output.form == "table":
-            converted = _table(rt, [obj], "", "", columns=first[0])
+            converted = _table(rt, [obj], "", "", output.include_object, columns=first[0])
             first[0] = False
         else:
             converted = _partial(obj)
@@ -639,6 +642,13 @@ async def _delete_options(request: Request, query: dict[str, str]) -> DeleteOpti
     return options
 
 
+def _include_object(query: dict[str, str]) -> str:
+    value = query["includeObject"]
+    if value not in printers.INCLUDE_OBJECT:
+        raise BadRequest(f'includeObject must be None, Metadata or Object, not "{value}"')
+    return value
+
+
 def _dry_run(query: dict[str, str]) -> bool:
     value = query.get("dryRun")
     if value is None or value == "":
@@ -716,13 +726,9 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _table(rt: ResourceType, objects: list[dict[str, Any]], revision: str, cont: str,
-           columns: bool = True) -> dict[str, Any]:
-    cells = printers.table_rows(rt, objects)
-    rows = [{"cells": c, "object": _partial(o)} for c, o in zip(cells, objects, strict=True)]
-    table: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": _list_meta(revision, cont), "rows": rows}
-    table["columnDefinitions"] = printers.column_definitions(rt) if columns else []
-    return table
+           include_object: str = "Metadata", columns: bool = True) -> dict[str, Any]:
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": _list_meta(revision, cont),
+            **printers.table(rt, objects, include_object=include_object, with_columns=columns)}
 
 
 def _to_scale(obj: Any) -> dict[str, Any]:

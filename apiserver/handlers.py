@@ -38,7 +38,7 @@ from apimachinery.errors import (
 )
 from apimachinery.meta import DeleteOptions
 from apimachinery.schema import ResourceType
-from apiserver import printers
+from apiserver import printers, protobuf
 from apiserver.negotiation import Output, negotiate
 from apiserver.requestinfo import RequestInfo, parse_request
 from apiserver.selection import Predicate, selectable_fields
@@ -614,11 +614,8 @@ async def _body(request: Request) -> Any:
     if not raw.strip():
         return None
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type == "application/vnd.kubernetes.protobuf":
-        raise UnsupportedMediaType(
-            "the body of the request was in an unknown format - accepted media types include: "
-            "application/json, application/yaml"
-        )
+    if content_type == protobuf.CONTENT_TYPE:
+        return protobuf.decode(raw)
     try:
         if content_type in ("application/yaml", "application/x-yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)

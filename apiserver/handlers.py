@@ -314,7 +314,7 @@ class Handlers:
 
     def _written(self, rt: ResourceType, obj: KubeObject, output: Output, code: int,
                  warnings: list[str] | None = None) -> Response:
-        headers = {"Warning": ", ".join(f'299 - "{w}"' for w in warnings)} if warnings else None
+        headers = {"Warning": ", ".join(_warning(w) for w in warnings)} if warnings else None
         if output.form == "object" and not output.yaml:
             return json_response(obj.to_json(), code, headers)
         response = self._render(rt, [obj.to_dict()], output, single=True)
@@ -637,6 +637,12 @@ async def _delete_options(request: Request, query: dict[str, str]) -> DeleteOpti
     if "orphanDependents" in query:
         options.orphan_dependents = query["orphanDependents"] in _TRUE
     return options
+
+
+def _warning(text: str) -> str:
+    """An RFC 7234 warning: client-go drops one whose quoted text is not escaped."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'
 
 
 def _include_object(query: dict[str, str]) -> str:

@@ -274,6 +274,7 @@ CREATE = [
     "clusterrole health-{id} --verb=get --non-resource-url=/healthz",
     "clusterrolebinding health-{id} --clusterrole=health-{id} --user=bob",
     "serviceaccount builder",
+    "quota compute --hard=cpu=2,memory=1Gi,pods=10 --scopes=NotBestEffort",
 ]
 
 
@@ -412,6 +413,7 @@ HEADERS = {
     "jobs": ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
     "roles": ["NAME", "CREATED AT"],
     "rolebindings": ["NAME", "ROLE", "AGE"],
+    "resourcequotas": ["NAME", "AGE", "REQUEST", "LIMIT"],
 }
 
 
@@ -424,6 +426,7 @@ def test_column_headers_match_kubernetes(kubectl: Kubectl) -> None:
     kubectl("create", "job", "j", "--image=busybox")
     kubectl("create", "role", "r", "--verb=get", "--resource=pods")
     kubectl("create", "rolebinding", "rb", "--role=r", "--user=u")
+    kubectl("create", "quota", "q", "--hard=pods=3")
     for resource, header in HEADERS.items():
         assert table(kubectl("get", resource).stdout)[0] == header, resource
     svc = table(kubectl("get", "service", "svc", "-o", "wide").stdout)

@@ -665,7 +665,8 @@ _SERVICE_ACCOUNT = Printer((
 def _resource_quota_row(obj: Obj, now: datetime) -> list[Cell]:
     status = _status(obj)
     hard, used = status.get("hard") or {}, status.get("used") or {}
-    requests, limits = [], []
+    requests: list[str] = []
+    limits: list[str] = []
     for resource in sorted(hard):
         text = f"{resource}: {_quantity(used.get(resource))}/{_quantity(hard[resource])}"
         (limits if resource.startswith("limits.") else requests).append(text)

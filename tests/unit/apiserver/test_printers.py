@@ -66,7 +66,7 @@ def container(name: str = "app", **state: Any) -> dict[str, Any]:
             "state": state or {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}}
 
 
-RUNNING = {"running": {"startedAt": ago(minutes=10)}}
+RUNNING: dict[str, Any] = {"running": {"startedAt": ago(minutes=10)}}
 
 
 def pod(*, phase: str = "Pending", statuses: list[dict[str, Any]] | None = None,
@@ -231,7 +231,7 @@ def test_finished_pods_carry_a_completed_row_condition() -> None:
 # -- every other kind ------------------------------------------------------------------
 
 
-TEMPLATE = {"metadata": {"labels": {"app": "web"}},
+TEMPLATE: dict[str, Any] = {"metadata": {"labels": {"app": "web"}},
             "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"},
                                     {"name": "log", "image": "busybox"}]}}
 

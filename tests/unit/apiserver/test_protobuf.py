@@ -231,8 +231,9 @@ def _check(message: str, node: Node, path: str, problems: list[str]) -> None:
 @pytest.mark.parametrize(("api_version", "kind"), sorted(KINDS))
 def test_every_decoded_field_is_one_the_model_declares(api_version: str, kind: str) -> None:
     rt = by_kind(api_version, kind)
-    model: type[BaseModel] = rt.model if rt is not None else {
-        "Binding": core_v1.Binding, "DeleteOptions": DeleteOptions, "Eviction": Eviction}[kind]
+    bodies: dict[str, type[BaseModel]] = {"Binding": core_v1.Binding, "DeleteOptions": DeleteOptions,
+                                          "Eviction": Eviction}
+    model = rt.model if rt is not None else bodies[kind]
     problems: list[str] = []
     _check(KINDS[(api_version, kind)], ModelNode(model), kind, problems)
     assert problems == []

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from apimachinery import core_v1
+from apimachinery import autoscaling_v1, core_v1, meta, policy_v1
 from apimachinery.base import PATCH_MERGE_KEY, PATCH_STRATEGY, KubeObject
 from apimachinery.errors import NotAcceptable, NotFound
 from apimachinery.registry import RESOURCES
@@ -117,7 +117,7 @@ class _Schemas:
         self.defs: dict[str, dict[str, Any]] = {}
         self.refs: dict[str, set[str]] = {}  # definition -> the definitions it names
         for name, body in _SPECIAL.items():
-            self.defs[name] = dict((_SPECIAL_V2 if not v3 else {}).get(name, body))
+            self.defs[name] = dict(body if v3 else _SPECIAL_V2.get(name, body))
             self.refs[name] = set()
 
     def ref(self, name: str, description: str = "") -> dict[str, Any]:
@@ -306,11 +306,11 @@ def _param(name: str, where: str, description: str, kind: str = "string") -> dic
 
 
 _P = {
-    "name": _param("name", "path", "name of the object"),
-    "namespace": _param("namespace", "path", "object name and auth scope, such as for teams and projects"),
-    "pretty": _param("pretty", "query", "If 'true', then the output is pretty printed."),
-    "dryRun": _param("dryRun", "query", "When present, indicates that modifications should not be "
-                     "persisted. The only valid value is All."),
+    "name": _param("name", "path", "The object's name."),
+    "namespace": _param("namespace", "path", "The namespace the object lives in."),
+    "pretty": _param("pretty", "query", "Accepted and ignored: answers are compact JSON."),
+    "dryRun": _param("dryRun", "query", "All: check the request and answer as if it had been "
+                     "carried out, but store nothing."),
     "fieldManager": _param("fieldManager", "query", "A name for the actor making the change; "
                            "accepted and ignored by skiff, which keeps no managed fields."),
     "fieldValidation": _param(
@@ -490,8 +490,6 @@ class _Builder:
         self._seed()
 
     def _seed(self) -> None:
-        from apimachinery import autoscaling_v1, meta, policy_v1
-
         for rt in RESOURCES:
             self.schemas.add(rt.model, _gvk(rt.group, rt.version, rt.kind))
             self._list_schema(rt)
@@ -503,10 +501,8 @@ class _Builder:
             self.schemas.add(model, gvk)
 
     def _list_schema(self, rt: ResourceType) -> None:
-        from apimachinery.meta import ListMeta
-
         s = self.schemas
-        meta = s.add(ListMeta)
+        list_meta = s.add(meta.ListMeta)
         name = _list_name(rt)
         s.defs[name] = {
             "description": f"A list of {rt.kind} objects.",
@@ -515,13 +511,13 @@ class _Builder:
             "properties": {
                 "apiVersion": {"type": "string", "description": GENERIC_FIELDS["apiVersion"]},
                 "kind": {"type": "string", "description": GENERIC_FIELDS["kind"]},
-                "metadata": s.ref(meta, "Standard list metadata: resourceVersion and continue."),
+                "metadata": s.ref(list_meta, "Standard list metadata: resourceVersion and continue."),
                 "items": {"type": "array", "description": f"The {rt.plural}.",
                           "items": s.ref(schema_name(rt.model))},
             },
             "x-kubernetes-group-version-kind": [_gvk(rt.group, rt.version, rt.list_kind)],
         }
-        s.refs[name] = {meta, schema_name(rt.model)}
+        s.refs[name] = {list_meta, schema_name(rt.model)}
 
     def paths(self, resources: Iterable[ResourceType]) -> tuple[dict[str, Any], set[str]]:
         """The paths of ``resources`` and the schema names their operations use."""
@@ -622,7 +618,7 @@ class OpenAPI:
     def build(cls, resources: Iterable[ResourceType] = RESOURCES) -> OpenAPI:
         resources = list(resources)
         v2 = _Builder(v3=False)
-        paths, used = v2.paths(resources)
+        paths, _ = v2.paths(resources)
         swagger = Document.of({"swagger": "2.0", "info": _INFO, "paths": paths,
                                "definitions": v2.schemas.defs})
         v3 = _Builder(v3=True)

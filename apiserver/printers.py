@@ -170,10 +170,10 @@ def _condition_true(conditions: Iterable[Obj] | None, kind: str) -> bool:
     return False
 
 
-_NAME = Column("Name", format="name", description="Name must be unique within a namespace.")
+_NAME = Column("Name", format="name", description="The object's name.")
 _AGE = Column("Age", description="The time since the object was created.")
-_CONTAINERS = Column("Containers", priority=1, description="Names of each container in the template.")
-_IMAGES = Column("Images", priority=1, description="Images referenced by each container in the template.")
+_CONTAINERS = Column("Containers", priority=1, description="The template's container names.")
+_IMAGES = Column("Images", priority=1, description="The template's container images.")
 _SELECTOR = Column("Selector", priority=1, description="The label selector of the pods.")
 
 
@@ -321,10 +321,9 @@ def _readiness_gates(pod: Obj) -> str:
 
 _POD = Printer((
     _NAME,
-    Column("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
-    Column("Status", description="The aggregate status of the containers in this pod."),
-    Column("Restarts", description="The number of times the containers in this pod have been "
-           "restarted and when the last container in this pod has restarted."),
+    Column("Ready", description="Ready containers of all the pod's containers."),
+    Column("Status", description="What the pod is doing, summed up from its containers."),
+    Column("Restarts", description="Container restarts, and how long ago the last one was."),
     _AGE,
     Column("IP", priority=1, description="The pod's IP address."),
     Column("Node", priority=1, description="The node the pod is bound to."),
@@ -370,11 +369,9 @@ def _deployment_row(obj: Obj, now: datetime) -> list[Cell]:
 
 _DEPLOYMENT = Printer((
     _NAME,
-    Column("Ready", description="Number of the pod with ready state"),
-    Column("Up-to-date", description="Total number of non-terminated pods targeted by this "
-           "deployment that have the desired template spec."),
-    Column("Available", description="Total number of available pods (ready for at least "
-           "minReadySeconds) targeted by this deployment."),
+    Column("Ready", description="Ready pods of the desired replicas."),
+    Column("Up-to-date", description="Pods running the current template."),
+    Column("Available", description="Pods ready for at least minReadySeconds."),
     _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
 ), _deployment_row)
 
@@ -397,9 +394,9 @@ def _replication_controller_row(obj: Obj, now: datetime) -> list[Cell]:
 
 _REPLICAS_COLUMNS = (
     _NAME,
-    Column("Desired", "integer", "Number of desired pods."),
-    Column("Current", "integer", "The most recently observed number of replicas."),
-    Column("Ready", "integer", "The number of pods targeted that have a Ready condition."),
+    Column("Desired", "integer", "Replicas wanted."),
+    Column("Current", "integer", "Replicas that exist."),
+    Column("Ready", "integer", "Replicas that are ready."),
     _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
 )
 _REPLICA_SET = Printer(_REPLICAS_COLUMNS, _replica_set_row)
@@ -419,11 +416,11 @@ def _daemon_set_row(obj: Obj, now: datetime) -> list[Cell]:
 
 _DAEMON_SET = Printer((
     _NAME,
-    Column("Desired", "integer", "The number of nodes that should be running the daemon pod."),
-    Column("Current", "integer", "The number of nodes running at least one daemon pod."),
-    Column("Ready", "integer", "The number of nodes whose daemon pod is ready."),
-    Column("Up-to-date", "integer", "The number of nodes running the updated daemon pod."),
-    Column("Available", "integer", "The number of nodes whose daemon pod is available."),
+    Column("Desired", "integer", "Nodes that should run the pod."),
+    Column("Current", "integer", "Nodes running the pod."),
+    Column("Ready", "integer", "Nodes whose pod is ready."),
+    Column("Up-to-date", "integer", "Nodes running the current template."),
+    Column("Available", "integer", "Nodes whose pod is available."),
     Column("Node Selector", description="Labels a node must have to run the pod."),
     _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
 ), _daemon_set_row)
@@ -437,7 +434,7 @@ def _stateful_set_row(obj: Obj, now: datetime) -> list[Cell]:
 
 
 _STATEFUL_SET = Printer((
-    _NAME, Column("Ready", description="Number of the pod with ready state"), _AGE,
+    _NAME, Column("Ready", description="Ready pods of the desired replicas."), _AGE,
     _CONTAINERS, _IMAGES,
 ), _stateful_set_row)
 
@@ -482,9 +479,9 @@ def _job_duration(status: Obj, now: datetime) -> str:
 
 _JOB = Printer((
     _NAME,
-    Column("Status", description="Status of the job."),
-    Column("Completions", description="The number of pods which reached phase Succeeded."),
-    Column("Duration", description="Time required to complete the job."),
+    Column("Status", description="Complete, Failed, Suspended or Running."),
+    Column("Completions", description="Succeeded pods of the completions wanted."),
+    Column("Duration", description="How long the job ran, or has been running."),
     _AGE, _CONTAINERS, _IMAGES, _SELECTOR,
 ), _job_row)
 
@@ -500,8 +497,8 @@ def _controller_revision_row(obj: Obj, now: datetime) -> list[Cell]:
 
 
 _CONTROLLER_REVISION = Printer((
-    _NAME, Column("Controller", description="Controller of the object"),
-    Column("Revision", description="Revision indicates the revision of the state represented by Data."),
+    _NAME, Column("Controller", description="The object the revision belongs to."),
+    Column("Revision", description="The revision number."),
     _AGE,
 ), _controller_revision_row)
 
@@ -628,8 +625,8 @@ def _node_address(node: Obj, kind: str) -> str:
 
 _NODE = Printer((
     _NAME,
-    Column("Status", description="The status of the node"),
-    Column("Roles", description="The roles of the node"),
+    Column("Status", description="Ready, NotReady or Unknown; SchedulingDisabled when cordoned."),
+    Column("Roles", description="From the node-role.kubernetes.io/<role> labels."),
     _AGE,
     Column("Version", description="The kubelet version of the node."),
     Column("Internal-IP", priority=1, description="The node's InternalIP address."),
@@ -640,7 +637,7 @@ _NODE = Printer((
 ), _node_row)
 
 _NAMESPACE = Printer((
-    _NAME, Column("Status", description="The status of the namespace"), _AGE,
+    _NAME, Column("Status", description="Active or Terminating."), _AGE,
 ), lambda obj, now: [_name(obj), str(_status(obj).get("phase") or ""), _age(obj, now)])
 
 
@@ -749,9 +746,9 @@ def _binding_row(obj: Obj, now: datetime) -> list[Cell]:
 
 _BINDING = Printer((
     _NAME, Column("Role", description="The role the binding grants."), _AGE,
-    Column("Users", priority=1, description="Users in the binding"),
-    Column("Groups", priority=1, description="Groups in the binding"),
-    Column("ServiceAccounts", priority=1, description="ServiceAccounts in the binding"),
+    Column("Users", priority=1, description="Users the role is granted to."),
+    Column("Groups", priority=1, description="Groups the role is granted to."),
+    Column("ServiceAccounts", priority=1, description="Service accounts the role is granted to."),
 ), _binding_row)
 
 # Kubernetes' default columns, for kinds it has no printer for.

@@ -35,6 +35,7 @@ from apiserver import discovery, proxy
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
 from apiserver.allocators import ServiceAllocation
 from apiserver.handlers import Handlers, RawSendMiddleware, json_response, status_response
+from apiserver.openapi import OpenAPI
 from apiserver.selection import Predicate
 from apiserver.storage import StorageError
 from apiserver.storage.etcd import EtcdStorage
@@ -113,6 +114,7 @@ def create_app(config: Config) -> RawSendMiddleware:
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     _routes(app, holder)
+    _openapi_routes(app, OpenAPI.build())
     _errors(app)
     return RawSendMiddleware(app)
 
@@ -281,6 +283,21 @@ def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     app.add_route("/api/{version}/{path:path}", core, methods=methods)
     app.add_route("/apis/{group}/{version}/{path:path}", grouped, methods=methods)
     proxy.add_websocket_routes(app, lambda: holder["state"].kubelets if "state" in holder else None)
+
+
+def _openapi_routes(app: FastAPI, documents: OpenAPI) -> None:
+    async def v2(request: Request) -> Response:
+        return documents.serve_v2(request)
+
+    async def v3_index(request: Request) -> Response:
+        return documents.serve_v3_index(request)
+
+    async def v3(request: Request) -> Response:
+        return documents.serve_v3(request, request.path_params["path"])
+
+    app.add_route("/openapi/v2", v2, methods=["GET"])
+    app.add_route("/openapi/v3", v3_index, methods=["GET"])
+    app.add_route("/openapi/v3/{path:path}", v3, methods=["GET"])
 
 
 _AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

@@ -353,31 +353,36 @@ def terminated(reason: str, code: int, name: str = "app") -> dict[str, Any]:
             "state": {"terminated": {"exitCode": code, "reason": reason, "finishedAt": ago(minutes=1)}}}
 
 
-LAST_ERROR = {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ago(minutes=20)}}
-POD_STATES: dict[str, tuple[dict[str, Any], dict[str, Any], list[str]]] = {
-    # name: (extra pod spec, status, [READY, STATUS, RESTARTS])
-    "running": ({}, {"phase": "Running", "podIP": "10.244.0.7", "podIPs": [{"ip": "10.244.0.7"}],
-                     "conditions": [{"type": "Ready", "status": "True"}],
-                     "containerStatuses": [running(restartCount=5, lastState=LAST_ERROR)]},
-                ["1/1", "Running", "5 (20m ago)"]),
-    "crashing": ({}, {"phase": "Running",
-                      "containerStatuses": [waiting("CrashLoopBackOff", restartCount=3,
-                                                    lastState=LAST_ERROR)]},
-                 ["0/1", "CrashLoopBackOff", "3 (20m ago)"]),
-    "done": ({"restartPolicy": "Never"},
-             {"phase": "Succeeded", "containerStatuses": [terminated("Completed", 0)]},
-             ["0/1", "Completed", "0"]),
-    "initializing": ({"initContainers": [{"name": "setup", "image": "busybox"}]},
-                     {"phase": "Pending", "initContainerStatuses": [running("setup", ready=False)],
-                      "containerStatuses": [waiting("PodInitializing")]},
-                     ["0/1", "Init:0/1", "0"]),
-}
+def pod_states() -> dict[str, tuple[dict[str, Any], dict[str, Any], list[str]]]:
+    """name: (extra pod spec, status, [READY, STATUS, RESTARTS]).
+
+    Built when the test runs: "(20m ago)" is relative to now, not to import time.
+    """
+    last_error = {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ago(minutes=20)}}
+    return {
+        "running": ({}, {"phase": "Running", "podIP": "10.244.0.7", "podIPs": [{"ip": "10.244.0.7"}],
+                         "conditions": [{"type": "Ready", "status": "True"}],
+                         "containerStatuses": [running(restartCount=5, lastState=last_error)]},
+                    ["1/1", "Running", "5 (20m ago)"]),
+        "crashing": ({}, {"phase": "Running",
+                          "containerStatuses": [waiting("CrashLoopBackOff", restartCount=3,
+                                                        lastState=last_error)]},
+                     ["0/1", "CrashLoopBackOff", "3 (20m ago)"]),
+        "done": ({"restartPolicy": "Never"},
+                 {"phase": "Succeeded", "containerStatuses": [terminated("Completed", 0)]},
+                 ["0/1", "Completed", "0"]),
+        "initializing": ({"initContainers": [{"name": "setup", "image": "busybox"}]},
+                         {"phase": "Pending", "initContainerStatuses": [running("setup", ready=False)],
+                          "containerStatuses": [waiting("PodInitializing")]},
+                         ["0/1", "Init:0/1", "0"]),
+    }
 
 
 def test_get_pods_wide_prints_kubectls_columns_and_statuses(kubectl: Kubectl) -> None:
     api = httpx.Client(base_url=kubectl.server, timeout=30)
     pods = f"/api/v1/namespaces/{kubectl.namespace}/pods"
-    for name, (spec, status, _) in [*POD_STATES.items(),
+    states = pod_states()
+    for name, (spec, status, _) in [*states.items(),
                                     ("leaving", ({}, {"phase": "Running"}, []))]:
         body = {"metadata": {"name": name, "finalizers": ["example.com/hold"] if name == "leaving" else []},
                 "spec": {"nodeName": "node-a", "containers": [{"name": "app", "image": "busybox"}], **spec}}
@@ -391,7 +396,7 @@ def test_get_pods_wide_prints_kubectls_columns_and_statuses(kubectl: Kubectl) ->
         assert rows[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
                            "NOMINATED NODE", "READINESS GATES"]
         by_name = {r[0]: r for r in rows[1:]}
-        for name, (_, _, cells) in POD_STATES.items():
+        for name, (_, _, cells) in states.items():
             assert by_name[name][1:4] == cells, name
         assert by_name["running"][5:] == ["10.244.0.7", "node-a", "<none>", "<none>"]
         assert by_name["leaving"][2] == "Terminating"

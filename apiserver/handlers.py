@@ -470,25 +470,12 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
     return encode_converted
 
 
+# Where the outermost ASGI layer (apiserver.app.Entry) keeps the server's own ``send``.
+# Watch fan-out writes chunk frames straight to the connection's transport (see
+# :meth:`apiserver.watchcache.Watcher.go_direct`); the transport is reachable only from
+# the server's bound ``send``.
 RAW_SEND = "skiff.raw_send"
 _SLOW_CLIENT_BYTES = 16 * 1024 * 1024
-
-
-class RawSendMiddleware:
-    """Keeps the server's own ``send`` in the scope, under every other middleware.
-
-    Watch fan-out writes chunk frames straight to the connection's transport (see
-    :meth:`apiserver.watchcache.Watcher.go_direct`); the transport is reachable only
-    from the server's bound ``send``.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[RAW_SEND] = send
-        await self.app(scope, receive, send)
 
 
 def chunk_writer(scope: Scope) -> Callable[[bytes], bool] | None:

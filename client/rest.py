@@ -34,6 +34,7 @@ from apimachinery.registry import by_model
 from apimachinery.schema import ResourceType
 from client.exceptions import connection_error
 from client.kubeconfig import Config
+from client.transport import LeanTransport
 from client.watch import WatchStream
 
 __all__ = [
@@ -140,6 +141,8 @@ class Client:
             {"sni_hostname": self.config.tls_server_name} if self.config.tls_server_name
             else {}
         )
+        if transport is None:
+            transport = LeanTransport(verify if self.config.uses_tls else None)
         self._http = httpx.AsyncClient(
             base_url=self.config.server, transport=transport, verify=verify,
             headers=headers, timeout=httpx.Timeout(timeout),

@@ -26,7 +26,6 @@ from scheduler.config import LeaderElection, SchedulerConfig, parse_duration
 from scheduler.config import load_config as load_scheduler_config
 from scheduler.scheduler import Scheduler
 from scheduler.server import HealthServer, Route
-from scheduler.transport import LeanTransport
 
 __all__ = ["main", "parse_args"]
 
@@ -110,8 +109,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _client(config: Config) -> Client:
-    tls = config.ssl_context() if config.uses_tls else None
-    return Client(config, transport=LeanTransport(tls), user_agent="skiff-scheduler")
+    return Client(config, user_agent="skiff-scheduler")
 
 
 def elector_check(election: LeaderElection) -> None:

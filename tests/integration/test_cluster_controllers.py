@@ -530,6 +530,12 @@ async def test_only_the_leader_acts_and_a_standby_takes_over_when_it_dies(
     leader = await eventually(one_leads, "one of two controller-managers leads")
     assert leader is not None
     standby = next(c for c in candidates if c is not leader)
+
+    async def standby_up() -> bool:
+        response = await fetch(f"{standby[1]}/healthz")
+        return response is not None and response.status_code == 200
+
+    await eventually(standby_up, "the standby controller-manager answers")
     response = await fetch(f"{standby[1]}/metrics")
     assert response is not None
     metrics = response.text

@@ -16,7 +16,7 @@ import pytest
 from apimachinery.core_v1 import Pod
 from apimachinery.errors import NotFound
 from client import ApiConnectionError, ApiTimeoutError, Client, Config
-from scheduler.transport import LeanTransport
+from client.transport import LeanTransport
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]  # False: hang up after
 

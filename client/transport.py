@@ -1,9 +1,9 @@
-"""A lean HTTP/1.1 transport under the scheduler's httpx client.
+"""A lean HTTP/1.1 transport under every component's httpx client.
 
-Binding is one small POST per pod, hundreds a second, plus a Scheduled event each. With
-httpx's default transport (httpcore on anyio) each request cost the scheduler about
-2 ms of CPU, most of it re-checking every pooled connection with a ``poll`` system call
-on every request: binding, not scheduling, was what bounded throughput. This transport
+With httpx's default transport (httpcore on anyio) each request cost about 2 ms of CPU,
+most of it re-checking every pooled connection with a ``poll`` system call on every
+request: for the scheduler, binding hundreds of pods a second, binding rather than
+scheduling was what bounded throughput. This transport
 keeps the same :class:`httpx.Client` API (the REST client, watches and errors are
 unchanged) over plain asyncio streams: one keep-alive connection per request in
 flight, idle ones reused last-in first-out, a connection the server closed noticed for

@@ -20,7 +20,7 @@ __all__ = [
     "KUBE_SERVICES",
     "MASQ_MARK",
     "OWNED_PREFIXES",
-    "endpoint_chain",
+    "affinity_list",
     "is_owned",
     "service_chain",
 ]
@@ -39,7 +39,8 @@ FIXED_CHAINS: dict[str, tuple[str, ...]] = {
     "nat": (KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ),
     "filter": (KUBE_SERVICES, KUBE_FORWARD),
 }
-# What the proxy may delete when it finds it and no longer wants it.
+# What the proxy may delete when it finds it and no longer wants it (KUBE-SEP- chains
+# are only ever left by kube-proxy's layout; skiff deletes them like its own).
 OWNED_PREFIXES = ("KUBE-SVC-", "KUBE-SEP-")
 
 
@@ -53,8 +54,10 @@ def service_chain(port_name: str, protocol: str) -> str:
     return "KUBE-SVC-" + _hash16(port_name + protocol.lower())
 
 
-def endpoint_chain(port_name: str, protocol: str, endpoint: str) -> str:
-    """``KUBE-SEP-<hash>`` of one endpoint (``ip:port``) of a service port."""
+def affinity_list(port_name: str, protocol: str, endpoint: str) -> str:
+    """``KUBE-SEP-<hash>``: kube-proxy's name for one endpoint (``ip:port``) of a service
+    port. skiff has no chain per endpoint (see :mod:`proxy.rules`); the name labels the
+    endpoint's ClientIP-affinity list (``/proc/net/xt_recent/KUBE-SEP-...``)."""
     return "KUBE-SEP-" + _hash16(port_name + protocol.lower() + endpoint)
 
 

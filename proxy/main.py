@@ -118,7 +118,8 @@ async def run(args: argparse.Namespace) -> None:
         if args.proxy_mode == "iptables":
             proxier = IptablesProxier(services, endpoints, config=rule_config, iptables=iptables,
                                       conntrack=Conntrack(), metrics=metrics,
-                                      sync_period=args.iptables_sync_period)
+                                      sync_period=args.iptables_sync_period,
+                                      node_name=args.hostname_override)
         else:
             proxier = UserspaceProxier(services, endpoints, config=rule_config, iptables=iptables,
                                        metrics=metrics)

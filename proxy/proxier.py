@@ -22,7 +22,13 @@ from proxy.conntrack import Conntrack, stale_flows
 from proxy.iptables import IPTables
 from proxy.metrics import ProxyMetrics
 from proxy.rules import TABLES, RuleConfig, RuleSet, build, restore_input
-from proxy.servicemap import EndpointsMap, ServicePort, all_endpoints, all_service_ports
+from proxy.servicemap import (
+    EndpointsMap,
+    ServicePort,
+    all_endpoints,
+    all_service_ports,
+    local_endpoint_ips,
+)
 
 __all__ = ["IptablesProxier", "watch_changes"]
 
@@ -39,7 +45,8 @@ def watch_changes(informer: Informer[Any], request: Callable[[], None]) -> None:
 class IptablesProxier:
     def __init__(self, services: Informer[Service], endpoints: Informer[Endpoints], *,
                  config: RuleConfig, iptables: IPTables, conntrack: Conntrack,
-                 metrics: ProxyMetrics, sync_period: float, clock: Clock | None = None) -> None:
+                 metrics: ProxyMetrics, sync_period: float, node_name: str = "",
+                 clock: Clock | None = None) -> None:
         self.services = services
         self.endpoints = endpoints
         self.config = config
@@ -47,6 +54,7 @@ class IptablesProxier:
         self.conntrack = conntrack
         self.metrics = metrics
         self.sync_period = sync_period
+        self.node_name = node_name
         self.clock: Clock = clock or RealClock()
         self._applied: RuleSet | None = None  # None: the next sync is a full one
         self._present: dict[str, set[str]] = {}
@@ -63,8 +71,9 @@ class IptablesProxier:
         now = self.clock.monotonic()
         full = self._applied is None or now - self._last_full >= self.sync_period
         ports = all_service_ports(self.services.store.list())
-        backends = all_endpoints(self.endpoints.store.list())
-        rules = build(ports, backends, self.config)
+        objects = self.endpoints.store.list()
+        backends = all_endpoints(objects)
+        rules = build(ports, backends, self.config, hairpin=local_endpoint_ips(objects, self.node_name))
         if full:
             self._present = await self.iptables.owned_chains()
         await self._apply(rules, full)

@@ -14,11 +14,19 @@ The packet paths these rules make are drawn in docs/networking.md. In short (nat
 * ``KUBE-SERVICES`` matches a cluster IP (or load-balancer / external IP) and port and
   jumps to the service port's ``KUBE-SVC-<hash>``; its last rule sends traffic for a
   local address to ``KUBE-NODEPORTS``;
-* ``KUBE-SVC-<hash>`` marks off-cluster sources for masquerade, then picks an endpoint:
-  first a ClientIP-affinity hit (``-m recent --rcheck``), else at random with
+* ``KUBE-SVC-<hash>`` marks off-cluster sources for masquerade, then DNATs to one
+  endpoint: first a ClientIP-affinity hit (``-m recent --rcheck``), else at random with
   probabilities 1/n, 1/(n-1), ... 1, so that each of n endpoints gets 1/n;
-* ``KUBE-SEP-<hash>`` marks hairpin traffic (a pod reaching itself) and DNATs;
-* ``KUBE-MARK-MASQ`` sets the mark, ``KUBE-POSTROUTING`` masquerades marked packets.
+* ``KUBE-MARK-MASQ`` sets the mark; ``KUBE-POSTROUTING`` marks hairpin traffic (a pod
+  reaching itself: source and DNATed destination are the same local pod) and
+  masquerades marked packets.
+
+Unlike kube-proxy, there is no ``KUBE-SEP-<hash>`` chain per endpoint: the DNAT rules
+sit in the service chain (``KUBE-SEP-<hash>`` survives as the name of an endpoint's
+affinity list). iptables-nft (1.8.9 here) looks a chain up in a list for every rule it
+restores, so a restore costs rules x chains: with 1000 Services x 10 endpoints, 11,000
+chains took 5-7 s to restore and 1,000 take 0.4 s (bench/iptables_sync.py). Hairpin, which
+kube-proxy matches in each endpoint chain, is one rule per *local* pod address instead.
 
 In the filter table ``KUBE-SERVICES`` REJECTs (ICMP port unreachable, so ``connect``
 fails at once with ECONNREFUSED) traffic for service ports without a ready endpoint, and
@@ -38,7 +46,7 @@ from proxy.chains import (
     KUBE_POSTROUTING,
     KUBE_SERVICES,
     MASQ_MARK,
-    endpoint_chain,
+    affinity_list,
     is_owned,
     service_chain,
 )
@@ -116,9 +124,16 @@ def _match(sp: ServicePort, comment: str, port: int, *, dst: str | None = None,
     return " ".join(parts)
 
 
-def build(ports: Sequence[ServicePort], endpoints: EndpointsMap, config: RuleConfig) -> RuleSet:
-    """The whole rule set of a node for these service ports and endpoints."""
+def build(ports: Sequence[ServicePort], endpoints: EndpointsMap, config: RuleConfig,
+          hairpin: Iterable[str] = ()) -> RuleSet:
+    """The whole rule set of a node for these service ports and endpoints.
+
+    ``hairpin`` lists the endpoint addresses of pods on this node: only those can be
+    DNATed back to themselves here.
+    """
     rules = RuleSet()
+    for ip in sorted(set(hairpin)):
+        rules.add("nat", KUBE_POSTROUTING, f'-s {ip}/32 -d {ip}/32 {_comment("hairpin")} -j {KUBE_MARK_MASQ}')
     _fixed_rules(rules, config)
     for sp in ports:
         backends = endpoints.get(sp.key, ())
@@ -177,18 +192,20 @@ def _service_rules(rules: RuleSet, sp: ServicePort, backends: Sequence[Endpoint]
     if masq_src is not None:
         match = _match(sp, f"{sp.key} cluster IP", sp.port, dst=sp.cluster_ip, src=masq_src or None)
         rules.add("nat", svc, f"{match} -j {KUBE_MARK_MASQ}")
-    seps = [endpoint_chain(sp.key, sp.protocol, str(ep)) for ep in backends]
+    lists = [affinity_list(sp.key, sp.protocol, str(ep)) for ep in backends]
     if sp.affinity_timeout:
-        for ep, sep in zip(backends, seps, strict=True):
-            rules.add("nat", svc, f"{_comment(f'{sp.key} -> {ep}')} -m recent --rcheck "
-                                  f"--seconds {sp.affinity_timeout} --reap --name {sep} "
-                                  f"--mask 255.255.255.255 --rsource -j {sep}")
-    for i, (ep, sep) in enumerate(zip(backends, seps, strict=True)):
+        for ep, name in zip(backends, lists, strict=True):
+            # A client seen within the timeout goes back to its endpoint (and is seen again).
+            rules.add("nat", svc, f"-p {sp.proto} {_comment(f'{sp.key} -> {ep}')} -m recent --rcheck "
+                                  f"--seconds {sp.affinity_timeout} --reap --name {name} "
+                                  f"--mask 255.255.255.255 --rsource{_remember(name)} "
+                                  f"-j DNAT --to-destination {ep}")
+    for i, (ep, name) in enumerate(zip(backends, lists, strict=True)):
         pick = "" if i == len(backends) - 1 else (
             f" -m statistic --mode random --probability {probability(i, len(backends))}")
-        rules.add("nat", svc, f"{_comment(f'{sp.key} -> {ep}')}{pick} -j {sep}")
-    for ep, sep in zip(backends, seps, strict=True):
-        _endpoint_rules(rules, sp, ep, sep)
+        remember = _remember(name) if sp.affinity_timeout else ""
+        rules.add("nat", svc, f"-p {sp.proto} {_comment(f'{sp.key} -> {ep}')}{pick}{remember} "
+                              f"-j DNAT --to-destination {ep}")
 
 
 def _masquerade_source(config: RuleConfig) -> str | None:
@@ -202,15 +219,9 @@ def _masquerade_source(config: RuleConfig) -> str | None:
     return None
 
 
-def _endpoint_rules(rules: RuleSet, sp: ServicePort, ep: Endpoint, sep: str) -> None:
-    rules.declare("nat", sep)
-    # Hairpin: a pod reaching itself through its Service would get a reply from its own
-    # address, which its kernel drops; masquerading makes the reply come from the node.
-    rules.add("nat", sep, f'-s {ep.ip}/32 {_comment(sp.key)} -j {KUBE_MARK_MASQ}')
-    remember = (f" -m recent --set --name {sep} --mask 255.255.255.255 --rsource"
-                if sp.affinity_timeout else "")
-    rules.add("nat", sep, f"-p {sp.proto} {_comment(sp.key)}{remember} -m {sp.proto} "
-                          f"-j DNAT --to-destination {ep}")
+def _remember(name: str) -> str:
+    """Record the client in the endpoint's affinity list (matches only when reached)."""
+    return f" -m recent --set --name {name} --mask 255.255.255.255 --rsource"
 
 
 def _external_ips(sp: ServicePort) -> list[tuple[str, str]]:

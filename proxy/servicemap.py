@@ -24,6 +24,7 @@ __all__ = [
     "all_endpoints",
     "all_service_ports",
     "endpoints_map",
+    "local_endpoint_ips",
     "proxied",
     "service_ports",
 ]
@@ -154,3 +155,15 @@ def all_endpoints(objects: Iterable[Endpoints]) -> EndpointsMap:
     for endpoints in objects:
         merged.update(endpoints_map(endpoints))
     return merged
+
+
+def local_endpoint_ips(objects: Iterable[Endpoints], node_name: str) -> set[str]:
+    """Ready endpoint addresses of pods on ``node_name``: the ones that can hairpin here.
+
+    An address without ``nodeName`` (written by hand, or by a controller that does not
+    know) counts as local: one needless rule is cheaper than a pod that cannot reach itself.
+    """
+    return {address.ip
+            for endpoints in objects for subset in endpoints.subsets or ()
+            for address in subset.addresses or ()
+            if _ipv4(address.ip) and address.node_name in (None, "", node_name)}

@@ -83,7 +83,9 @@ class Cluster:
         port_spec: dict[str, Any] = {"port": port, "protocol": protocol}
         if port_name:
             port_spec["name"] = port_name
-        subsets = [{"addresses": [{"ip": p.ip} for p in pods], "ports": [port_spec]}] if pods else []
+        # As the Endpoints controller writes them: each address with its pod's node.
+        addresses = [{"ip": p.ip, "nodeName": p.node.name} for p in pods]
+        subsets = [{"addresses": addresses, "ports": [port_spec]}] if pods else []
         resource = self.client.resource(Endpoints, "default")
         body = Endpoints.from_dict({"metadata": {"name": name, "namespace": "default"}, "subsets": subsets})
         try:

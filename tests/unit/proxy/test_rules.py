@@ -32,27 +32,28 @@ CART = ServicePort("shop", "cart", "", "TCP", "10.96.0.20", 80, 30080, load_bala
 DNS = ServicePort("kube-system", "dns", "dns", "UDP", "10.96.0.53", 53, 30053)
 
 GOLDEN = [
-    pytest.param([web(30080)], THREE, CIDR, "nodeport-three-endpoints",
+    pytest.param([web(30080)], THREE, CIDR, ["10.244.1.2"], "nodeport-three-endpoints",
                  id="a NodePort Service with three endpoints: each gets 1/3, off-cluster, NodePort and "
-                    "hairpin traffic is masqueraded"),
+                    "hairpin traffic (of the local pod) is masqueraded"),
     pytest.param([CART], {"shop/cart": (Endpoint("10.244.2.5", 8080), Endpoint("10.244.3.7", 8080))}, CIDR,
-                 "loadbalancer-affinity",
+                 [], "loadbalancer-affinity",
                  id="a LoadBalancer Service with ClientIP affinity: recent lists are checked before the "
                     "random pick and set on DNAT; ingress IPs are external traffic"),
     pytest.param([DNS], {}, RuleConfig(masquerade_all=True, node_port_addresses=("192.168.5.0/24",)),
-                 "no-endpoints-udp",
+                 [], "no-endpoints-udp",
                  id="a Service without endpoints is REJECTed in the filter table, on its cluster IP and "
                     "its NodePort; NodePorts answer only on --nodeport-addresses"),
     pytest.param([web()], {"default/web:http": (Endpoint("10.244.1.2", 8080),)},
-                 RuleConfig(masquerade_all=True), "masquerade-all-one-endpoint",
+                 RuleConfig(masquerade_all=True), ["10.244.1.2"], "masquerade-all-one-endpoint",
                  id="--masquerade-all masquerades every source; one endpoint needs no statistic match"),
 ]
 
 
-@pytest.mark.parametrize(("ports", "endpoints", "config", "expected"), GOLDEN)
+@pytest.mark.parametrize(("ports", "endpoints", "config", "hairpin", "expected"), GOLDEN)
 def test_full_sync_restore_input(ports: list[ServicePort], endpoints: EndpointsMap, config: RuleConfig,
-                                 expected: str) -> None:
-    assert restore_input(build(ports, endpoints, config), applied=None, present={}) == golden(expected)
+                                 hairpin: list[str], expected: str) -> None:
+    rules = build(ports, endpoints, config, hairpin)
+    assert restore_input(rules, applied=None, present={}) == golden(expected)
 
 
 def test_nothing_changed_means_no_restore_at_all() -> None:
@@ -61,7 +62,7 @@ def test_nothing_changed_means_no_restore_at_all() -> None:
     assert restore_input(build([web()], THREE, CIDR), applied=rules, present=present) == ""
 
 
-def test_removing_an_endpoint_rewrites_its_service_chain_and_deletes_its_chain() -> None:
+def test_removing_an_endpoint_rewrites_only_its_service_chain() -> None:
     before = build([web()], THREE, CIDR)
     present = {t: set(before.chains(t)) for t in ("filter", "nat")}
     two = {"default/web:http": THREE["default/web:http"][:2]}
@@ -76,17 +77,21 @@ def test_a_deleted_service_flips_to_nothing_and_its_chains_go() -> None:
     assert text.splitlines() == [
         "*nat",
         ":KUBE-SERVICES - [0:0]",
-        ":KUBE-SEP-2AZ33KU3V5PGPQZH - [0:0]",
-        ":KUBE-SEP-LOQZ6LJZSXX5P3TW - [0:0]",
-        ":KUBE-SEP-UIQK3OSOSTRHRPBX - [0:0]",
         ":KUBE-SVC-CDGGSHYLG3RE2FKL - [0:0]",
         NODEPORTS_JUMP,
-        "-X KUBE-SEP-2AZ33KU3V5PGPQZH",
-        "-X KUBE-SEP-LOQZ6LJZSXX5P3TW",
-        "-X KUBE-SEP-UIQK3OSOSTRHRPBX",
         "-X KUBE-SVC-CDGGSHYLG3RE2FKL",
         "COMMIT",
     ]
+
+
+def test_a_local_pod_leaving_rewrites_the_hairpin_rules() -> None:
+    before = build([web()], THREE, CIDR, hairpin=["10.244.1.2", "10.244.1.3"])
+    present = {t: set(before.chains(t)) for t in ("filter", "nat")}
+    text = restore_input(build([web()], THREE, CIDR, hairpin=["10.244.1.3"]), applied=before, present=present)
+    assert text.splitlines()[:3] == ["*nat", ":KUBE-POSTROUTING - [0:0]",
+                                     '-A KUBE-POSTROUTING -s 10.244.1.3/32 -d 10.244.1.3/32 -m comment '
+                                     '--comment "hairpin" -j KUBE-MARK-MASQ']
+    assert "KUBE-SVC" not in text
 
 
 def test_chains_of_others_are_never_deleted() -> None:
@@ -110,7 +115,7 @@ def test_the_probabilities_give_every_endpoint_an_equal_share(count: int) -> Non
 
 
 def test_rule_counts_by_table() -> None:
-    rules: RuleSet = build([web(30080)], THREE, CIDR)
-    # KUBE-SERVICES 2, KUBE-NODEPORTS 2, masquerade 4, KUBE-SVC 4, three KUBE-SEP 2 each
-    assert rules.count("nat") == 2 + 2 + 4 + 4 + 6
+    rules: RuleSet = build([web(30080)], THREE, CIDR, hairpin=["10.244.1.2"])
+    # KUBE-SERVICES 2, KUBE-NODEPORTS 2, hairpin 1, masquerade 4, KUBE-SVC 1 + 3 DNAT
+    assert rules.count("nat") == 2 + 2 + 1 + 4 + 4
     assert rules.count("filter") == 4

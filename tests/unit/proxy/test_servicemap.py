@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from apimachinery.core_v1 import Endpoints, Service
-from proxy.chains import endpoint_chain, is_owned, service_chain
+from proxy.chains import affinity_list, is_owned, service_chain
 from proxy.servicemap import (
     DEFAULT_AFFINITY_TIMEOUT,
     Endpoint,
@@ -15,6 +15,7 @@ from proxy.servicemap import (
     all_endpoints,
     all_service_ports,
     endpoints_map,
+    local_endpoint_ips,
     service_ports,
 )
 
@@ -28,7 +29,7 @@ def svc(spec: dict[str, Any], *, labels: dict[str, str] | None = None,
 def test_kube_proxy_chain_names() -> None:
     # The names kube-proxy gives the same service port and endpoint (its proxier_test.go).
     assert service_chain("ns1/svc1:p80", "TCP") == "KUBE-SVC-XPGD46QRK7WJZT7O"
-    assert endpoint_chain("ns1/svc1:p80", "TCP", "10.180.0.1:80") == "KUBE-SEP-SXIVWICOYRO3J4NJ"
+    assert affinity_list("ns1/svc1:p80", "TCP", "10.180.0.1:80") == "KUBE-SEP-SXIVWICOYRO3J4NJ"
     assert service_chain("ns1/svc1:p80", "udp") != service_chain("ns1/svc1:p80", "tcp")
     assert len(service_chain("a" * 300, "tcp")) == 25 <= 28  # iptables' limit
 
@@ -109,3 +110,11 @@ def test_the_order_of_objects_does_not_change_the_view() -> None:
     e = Endpoints.from_dict({"metadata": {"name": "web", "namespace": "shop"},
                              "subsets": [{"addresses": [{"ip": "10.244.1.2"}], "ports": [{"port": 80}]}]})
     assert all_endpoints([e]) == {"shop/web": (Endpoint("10.244.1.2", 80),)}
+
+
+def test_local_endpoints_are_those_on_this_node_or_of_no_known_node() -> None:
+    endpoints = Endpoints.from_dict({"metadata": {"name": "web", "namespace": "shop"}, "subsets": [{
+        "addresses": [{"ip": "10.244.1.2", "nodeName": "n1"}, {"ip": "10.244.2.2", "nodeName": "n2"},
+                      {"ip": "10.244.1.9"}],
+        "notReadyAddresses": [{"ip": "10.244.1.3", "nodeName": "n1"}], "ports": [{"port": 80}]}]})
+    assert local_endpoint_ips([endpoints], "n1") == {"10.244.1.2", "10.244.1.9"}

@@ -35,6 +35,7 @@ fails at once with ECONNREFUSED) traffic for service ports without a ready endpo
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -132,8 +133,7 @@ def build(ports: Sequence[ServicePort], endpoints: EndpointsMap, config: RuleCon
     DNATed back to themselves here.
     """
     rules = RuleSet()
-    for ip in sorted(set(hairpin)):
-        rules.add("nat", KUBE_POSTROUTING, f'-s {ip}/32 -d {ip}/32 {_comment("hairpin")} -j {KUBE_MARK_MASQ}')
+    _hairpin_rules(rules, hairpin, config)
     _fixed_rules(rules, config)
     for sp in ports:
         backends = endpoints.get(sp.key, ())
@@ -143,6 +143,19 @@ def build(ports: Sequence[ServicePort], endpoints: EndpointsMap, config: RuleCon
             _reject_rules(rules, sp)
     _nodeports_jump(rules, config)
     return rules
+
+
+def _hairpin_rules(rules: RuleSet, addresses: Iterable[str], config: RuleConfig) -> None:
+    """A pod reaching itself through a Service gets a reply from its own address, which its
+    kernel drops as martian; masquerading makes the reply come from the node. Only DNATed
+    packets, and only pods: a host-network endpoint reached from its own node is plain
+    local traffic (and 127.0.0.1 to itself is every loopback connection)."""
+    pods = ipaddress.ip_network(config.cluster_cidr) if config.cluster_cidr else None
+    for ip in sorted(set(addresses), key=ipaddress.ip_address):
+        if pods is not None and ipaddress.ip_address(ip) not in pods:
+            continue
+        rules.add("nat", KUBE_POSTROUTING, f"-s {ip}/32 -d {ip}/32 {_comment('hairpin')} "
+                                           f"-m conntrack --ctstate DNAT -j {KUBE_MARK_MASQ}")
 
 
 def _fixed_rules(rules: RuleSet, config: RuleConfig) -> None:

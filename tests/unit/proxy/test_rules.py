@@ -90,8 +90,15 @@ def test_a_local_pod_leaving_rewrites_the_hairpin_rules() -> None:
     text = restore_input(build([web()], THREE, CIDR, hairpin=["10.244.1.3"]), applied=before, present=present)
     assert text.splitlines()[:3] == ["*nat", ":KUBE-POSTROUTING - [0:0]",
                                      '-A KUBE-POSTROUTING -s 10.244.1.3/32 -d 10.244.1.3/32 -m comment '
-                                     '--comment "hairpin" -j KUBE-MARK-MASQ']
+                                     '--comment "hairpin" -m conntrack --ctstate DNAT -j KUBE-MARK-MASQ']
     assert "KUBE-SVC" not in text
+
+
+def test_hairpin_is_for_pods_only() -> None:
+    rules = build([web()], THREE, CIDR, hairpin=["10.244.1.2", "192.168.1.11", "127.0.0.1"])
+    assert [r for r in rules.tables["nat"]["KUBE-POSTROUTING"] if "hairpin" in r] == [
+        '-A KUBE-POSTROUTING -s 10.244.1.2/32 -d 10.244.1.2/32 -m comment --comment "hairpin" '
+        "-m conntrack --ctstate DNAT -j KUBE-MARK-MASQ"]
 
 
 def test_chains_of_others_are_never_deleted() -> None:

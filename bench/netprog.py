@@ -129,8 +129,8 @@ def proxy_synced(lab: Lab) -> bool:
         text = httpx.get(f"http://{lab.nodes['n1'].ip}:10249/metrics", timeout=2).text
     except httpx.TransportError:
         return False
-    match = re.search(r"^skiff_proxy_iptables_restores_total (\S+)$", text, re.M)
-    return bool(match and float(match.group(1)) >= 1)
+    match = re.search(r"^kubeproxy_sync_proxy_rules_last_timestamp_seconds (\S+)$", text, re.M)
+    return bool(match and float(match.group(1)) > 0)
 
 
 async def run(changes: int, pace: float, min_sync: float, back_to_back: int) -> None:

@@ -63,10 +63,11 @@ class Cluster:
         match = re.search(rf"^{name} (\S+)$", text, re.M)
         return float(match.group(1)) if match else 0.0
 
-    def wait_synced(self, node: NodeNet, restores: float = 1) -> None:
+    def wait_synced(self, node: NodeNet) -> None:
+        """Until the proxy now running on ``node`` has finished a whole sync (jumps too)."""
         def synced() -> bool:
             try:
-                return self.metric(node, "skiff_proxy_iptables_restores_total") >= restores
+                return self.metric(node, "kubeproxy_sync_proxy_rules_last_timestamp_seconds") > 0
             except httpx.TransportError:
                 return False
         wait_for(synced, 30, f"the proxy on {node.name} to sync")

@@ -47,21 +47,15 @@ class DNSServer:
             return None
         self.queries += 1
         reply = request.reply(ra=int(bool(self.upstreams)))
-        if request.header.opcode != OPCODE.QUERY or len(request.questions) != 1:
-            reply.header.rcode = RCODE.NOTIMP if request.header.opcode != OPCODE.QUERY else RCODE.FORMERR
-            return reply.pack()
-        question = request.q
-        answer = self.resolver.resolve(str(question.qname), question.qtype)
+        if request.header.opcode != OPCODE.QUERY:
+            reply.header.rcode = RCODE.NOTIMP
+            return _pack(reply)
+        if len(request.questions) != 1:
+            reply.header.rcode = RCODE.FORMERR
+            return _pack(reply)
+        answer = self.resolver.resolve(str(request.q.qname), request.q.qtype)
         if answer.forward:
-            if self.upstreams:
-                forwarded = await self._forward(data)
-                if forwarded is not None:
-                    return forwarded
-                reply.header.rcode = RCODE.SERVFAIL
-            else:
-                reply.header.rcode = RCODE.NXDOMAIN
-            reply.header.aa = 0
-            return reply.pack()
+            return await self._not_ours(data, reply)
         reply.header.rcode = answer.rcode
         for rr in answer.answers:
             reply.add_answer(rr)
@@ -69,10 +63,22 @@ class DNSServer:
             reply.add_auth(rr)
         for rr in answer.additional:
             reply.add_ar(rr)
-        packed = reply.pack()
+        packed = _pack(reply)
         if udp and len(packed) > _udp_limit(request):
-            packed = reply.truncate().pack()
+            return _pack(reply.truncate())  # TC set, no records: the client retries over TCP
         return packed
+
+    async def _not_ours(self, data: bytes, reply: DNSRecord) -> bytes:
+        """The upstream's answer, SERVFAIL if none came, NXDOMAIN without upstreams."""
+        if self.upstreams:
+            forwarded = await self._forward(data)
+            if forwarded is not None:
+                return forwarded
+            reply.header.rcode = RCODE.SERVFAIL
+        else:
+            reply.header.rcode = RCODE.NXDOMAIN
+        reply.header.aa = 0
+        return _pack(reply)
 
     async def _forward(self, data: bytes) -> bytes | None:
         loop = asyncio.get_running_loop()
@@ -117,6 +123,10 @@ class DNSServer:
             pass  # the client is done (or gone): nothing to answer
         finally:
             writer.close()
+
+
+def _pack(record: DNSRecord) -> bytes:
+    return bytes(record.pack())
 
 
 def _udp_limit(request: DNSRecord) -> int:

@@ -202,6 +202,51 @@ async def test_a_pod_reaches_itself_through_its_service(cluster: Cluster) -> Non
     wait_for(lambda: answers(pod_a, svc.spec.cluster_ip, 80, 1) == ["a"], 10, "a to reach itself")
 
 
+UDP_SERVER = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("0.0.0.0", 5353))
+while True:
+    data, peer = sock.recvfrom(512)
+    sock.sendto(sys.argv[1].encode(), peer)
+"""
+# Asks from one fixed port, so every datagram belongs to the same conntrack entry.
+UDP_CLIENT = """
+import socket, sys, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("0.0.0.0", 40053))
+sock.settimeout(0.2)
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    sock.sendto(b"?", (sys.argv[1], 53))
+    try:
+        print(sock.recvfrom(512)[0].decode(), flush=True)
+    except OSError:
+        print("-", flush=True)
+    time.sleep(0.05)
+"""
+
+
+async def test_a_udp_flow_moves_when_its_endpoint_goes_away(cluster: Cluster) -> None:
+    a, b, client = cluster.pods["a"], cluster.pods["b"], cluster.pods["client"]
+    for pod in (a, b):
+        cluster.lab.start(pod.ns, [sys.executable, "-c", UDP_SERVER, f"udp-{pod.name}"], f"udp-{pod.name}")
+    svc = await cluster.service("udp", [{"name": "dns", "port": 53, "targetPort": 5353, "protocol": "UDP"}])
+    await cluster.endpoints("udp", [a], port=5353, port_name="dns", protocol="UDP")
+    asker = cluster.lab.start(client.ns, [sys.executable, "-u", "-c", UDP_CLIENT, svc.spec.cluster_ip or ""],
+                              "udp-client")
+
+    def replies() -> list[str]:
+        return asker.log.read_text().split()
+
+    wait_for(lambda: "udp-a" in replies(), 10, "pod a to answer over UDP")
+    seen = len(replies())
+    # Pod a keeps running: without the conntrack flush the flow would stay with it.
+    await cluster.endpoints("udp", [b], port=5353, port_name="dns", protocol="UDP")
+    wait_for(lambda: "udp-b" in replies()[seen:], 5, "the same flow to reach pod b")
+    asker.stop()
+
+
 # -- NodePort and LoadBalancer -------------------------------------------------------------
 
 

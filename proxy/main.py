@@ -122,7 +122,7 @@ async def run(args: argparse.Namespace) -> None:
                                       node_name=args.hostname_override)
         else:
             proxier = UserspaceProxier(services, endpoints, config=rule_config, iptables=iptables,
-                                       metrics=metrics)
+                                       metrics=metrics, sync_period=args.iptables_sync_period)
         rules = SyncRunner("rules", proxier.sync, min_interval=args.iptables_min_sync_period,
                            max_interval=args.iptables_sync_period)
         metrics.healthy = lambda: metrics.last_success is not None and rules.failures == 0

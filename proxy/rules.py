@@ -191,6 +191,16 @@ def _service_rules(rules: RuleSet, sp: ServicePort, backends: Sequence[Endpoint]
                    config: RuleConfig) -> None:
     svc = service_chain(sp.key, sp.protocol)
     rules.declare("nat", svc)
+    _entry_rules(rules, sp, svc)
+    masq_src = _masquerade_source(config)
+    if masq_src is not None:
+        match = _match(sp, f"{sp.key} cluster IP", sp.port, dst=sp.cluster_ip, src=masq_src or None)
+        rules.add("nat", svc, f"{match} -j {KUBE_MARK_MASQ}")
+    _balancing_rules(rules, sp, svc, backends)
+
+
+def _entry_rules(rules: RuleSet, sp: ServicePort, svc: str) -> None:
+    """The ways into the service chain: cluster IP, external and LB IPs, node port."""
     cluster_ip = _match(sp, f"{sp.key} cluster IP", sp.port, dst=sp.cluster_ip)
     rules.add("nat", KUBE_SERVICES, f"{cluster_ip} -j {svc}")
     for ip, kind in _external_ips(sp):
@@ -201,14 +211,13 @@ def _service_rules(rules: RuleSet, sp: ServicePort, backends: Sequence[Endpoint]
         match = _match(sp, sp.key, sp.node_port)
         rules.add("nat", KUBE_NODEPORTS, f"{match} -j {KUBE_MARK_MASQ}")
         rules.add("nat", KUBE_NODEPORTS, f"{match} -j {svc}")
-    masq_src = _masquerade_source(config)
-    if masq_src is not None:
-        match = _match(sp, f"{sp.key} cluster IP", sp.port, dst=sp.cluster_ip, src=masq_src or None)
-        rules.add("nat", svc, f"{match} -j {KUBE_MARK_MASQ}")
+
+
+def _balancing_rules(rules: RuleSet, sp: ServicePort, svc: str, backends: Sequence[Endpoint]) -> None:
+    """One DNAT per endpoint: sticky clients first (ClientIP affinity), then at random."""
     lists = [affinity_list(sp.key, sp.protocol, str(ep)) for ep in backends]
     if sp.affinity_timeout:
         for ep, name in zip(backends, lists, strict=True):
-            # A client seen within the timeout goes back to its endpoint (and is seen again).
             rules.add("nat", svc, f"-p {sp.proto} {_comment(f'{sp.key} -> {ep}')} -m recent --rcheck "
                                   f"--seconds {sp.affinity_timeout} --reap --name {name} "
                                   f"--mask 255.255.255.255 --rsource{_remember(name)} "

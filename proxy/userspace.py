@@ -147,7 +147,8 @@ def userspace_rules(ports: list[ServicePort], backends: EndpointsMap, relays: di
 
 class UserspaceProxier:
     def __init__(self, services: Informer[Service], endpoints: Informer[Endpoints], *,
-                 config: RuleConfig, iptables: IPTables, metrics: ProxyMetrics) -> None:
+                 config: RuleConfig, iptables: IPTables, metrics: ProxyMetrics,
+                 sync_period: float = 30.0) -> None:
         self.services = services
         self.endpoints = endpoints
         self.config = config
@@ -155,8 +156,10 @@ class UserspaceProxier:
         self.metrics = metrics
         self.relays: dict[str, Relay] = {}
         self._backends: EndpointsMap = {}
+        self.sync_period = sync_period
         self._applied: RuleSet | None = None
         self._present: dict[str, set[str]] = {}
+        self._last_full = float("-inf")
 
     def register(self, request: Callable[[], None]) -> None:
         watch_changes(self.services, request)
@@ -170,10 +173,11 @@ class UserspaceProxier:
         self._backends = all_endpoints(self.endpoints.store.list())
         await self._sync_relays(ports)
         rules = userspace_rules(ports, self._backends, self.relays, self.config)
-        full = self._applied is None
+        now = time.monotonic()
+        full = self._applied is None or now - self._last_full >= self.sync_period
         if full:
             self._present = await self.iptables.owned_chains()
-        text = restore_input(rules, applied=self._applied, present=self._present)
+        text = restore_input(rules, applied=None if full else self._applied, present=self._present)
         if text:
             try:
                 await self.iptables.restore(text)
@@ -184,6 +188,7 @@ class UserspaceProxier:
             self.metrics.restores.inc()
         if full:
             await self.iptables.ensure_jumps()
+            self._last_full = now
         self._applied = rules
         self._present = {table: set(rules.chains(table)) for table in TABLES}
         self.metrics.synced()

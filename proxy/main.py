@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from apimachinery.core_v1 import Endpoints, Node, Service
-from client import Client, SharedInformerFactory, load_config
+from client import Client, Informer, SharedInformerFactory, load_config
 from proxy.cleanup import cleanup_iptables, cleanup_network
 from proxy.conntrack import Conntrack
 from proxy.iptables import IPTables
@@ -103,51 +103,64 @@ def _prepare_node(args: argparse.Namespace) -> None:
             log.warning("cannot set %s=%s: %s", key, value, err)
 
 
+Register = Callable[[Callable[[], None]], None]
+
+
+def _rule_config(args: argparse.Namespace) -> RuleConfig:
+    addresses = tuple(c.strip() for c in args.nodeport_addresses.split(",") if c.strip())
+    return RuleConfig(cluster_cidr=args.cluster_cidr, masquerade_all=args.masquerade_all,
+                      node_port_addresses=addresses)
+
+
+def _proxier(args: argparse.Namespace, services: Informer[Service], endpoints: Informer[Endpoints],
+             metrics: ProxyMetrics) -> IptablesProxier | UserspaceProxier:
+    if args.proxy_mode == "userspace":
+        return UserspaceProxier(services, endpoints, config=_rule_config(args), iptables=IPTables(),
+                                metrics=metrics, sync_period=args.iptables_sync_period)
+    return IptablesProxier(services, endpoints, config=_rule_config(args), iptables=IPTables(),
+                           conntrack=Conntrack(), metrics=metrics, sync_period=args.iptables_sync_period,
+                           node_name=args.hostname_override)
+
+
+def _loops(args: argparse.Namespace, client: Client, proxier: IptablesProxier | UserspaceProxier,
+           services: Informer[Service], nodes: Informer[Node]) -> list[tuple[SyncRunner, Register]]:
+    """The three level-triggered loops, each with its runner and how it hears of changes."""
+    rules = SyncRunner("rules", proxier.sync, min_interval=args.iptables_min_sync_period,
+                       max_interval=args.iptables_sync_period)
+    proxier.metrics.healthy = lambda: proxier.metrics.last_success is not None and rules.failures == 0
+    loops: list[tuple[SyncRunner, Register]] = [(rules, proxier.register)]
+    if args.routes:
+        routes = NodeRoutes(nodes, node_name=args.hostname_override, cluster_cidr=args.cluster_cidr,
+                            service_cidr=args.service_cluster_ip_range)
+        loops.append((SyncRunner("routes", routes.sync, min_interval=0.2, max_interval=60), routes.register))
+    balancers = LoadBalancerStatus(client, services, nodes)
+    loops.append((SyncRunner("loadbalancer", balancers.sync, min_interval=1, max_interval=300),
+                  balancers.register))
+    return loops
+
+
 async def run(args: argparse.Namespace) -> None:
     metrics = ProxyMetrics()
-    iptables = IPTables()
-    rule_config = RuleConfig(
-        cluster_cidr=args.cluster_cidr, masquerade_all=args.masquerade_all,
-        node_port_addresses=tuple(c.strip() for c in args.nodeport_addresses.split(",") if c.strip()))
     _prepare_node(args)
     async with Client(load_config(args.kubeconfig), user_agent="skiff-proxy") as client:
         factory = SharedInformerFactory(client)
-        services, endpoints = factory.informer(Service), factory.informer(Endpoints)
-        nodes = factory.informer(Node)
-        proxier: IptablesProxier | UserspaceProxier
-        if args.proxy_mode == "iptables":
-            proxier = IptablesProxier(services, endpoints, config=rule_config, iptables=iptables,
-                                      conntrack=Conntrack(), metrics=metrics,
-                                      sync_period=args.iptables_sync_period,
-                                      node_name=args.hostname_override)
-        else:
-            proxier = UserspaceProxier(services, endpoints, config=rule_config, iptables=iptables,
-                                       metrics=metrics, sync_period=args.iptables_sync_period)
-        rules = SyncRunner("rules", proxier.sync, min_interval=args.iptables_min_sync_period,
-                           max_interval=args.iptables_sync_period)
-        metrics.healthy = lambda: metrics.last_success is not None and rules.failures == 0
-        runners = [(rules, proxier.register)]
-        if args.routes:
-            routes = NodeRoutes(nodes, node_name=args.hostname_override, cluster_cidr=args.cluster_cidr,
-                                service_cidr=args.service_cluster_ip_range)
-            runners.append((SyncRunner("routes", routes.sync, min_interval=0.2, max_interval=60),
-                            routes.register))
-        balancers = LoadBalancerStatus(client, services, nodes)
-        runners.append((SyncRunner("loadbalancer", balancers.sync, min_interval=1, max_interval=300),
-                        balancers.register))
+        services, endpoints, nodes = (factory.informer(Service), factory.informer(Endpoints),
+                                      factory.informer(Node))
+        proxier = _proxier(args, services, endpoints, metrics)
+        loops = _loops(args, client, proxier, services, nodes)
         servers = await _serve_pages(args, metrics)
         factory.start()
         log.info("waiting for the caches of services, endpoints and nodes")
         await factory.wait_for_cache_sync()
         # Handlers are registered only now: a sync before every cache is filled would drop
         # the rules of Services whose Endpoints have not arrived yet, or routes to nodes.
-        for runner, register in runners:
+        for runner, register in loops:
             register(runner.request)
             runner.request()  # the first sync, even with nothing in the caches
         log.info("caches synced; proxying in %s mode as node %s", args.proxy_mode, args.hostname_override)
         try:
             async with asyncio.TaskGroup() as tasks:
-                for runner, _ in runners:
+                for runner, _ in loops:
                     tasks.create_task(runner.run())
         finally:
             for server in servers:

@@ -193,8 +193,20 @@ COMPONENTS: tuple[Component, ...] = (
         lambda config: [*_node_args(config), "--node-ip", config.node_ip],
         module="kubelet.main",
     ),
-    Component("proxy", "skiff-proxy", _node_args, module="proxy.main"),
-    Component("dns", "skiff-dns", _kubeconfig, module="proxy.dns.main"),
+    Component(
+        "proxy",
+        "skiff-proxy",
+        _node_args,
+        health_url=lambda config: "http://127.0.0.1:10256/healthz",  # 200 after the first sync
+        module="proxy.main",
+    ),
+    Component(
+        "dns",
+        "skiff-dns",
+        _kubeconfig,
+        health_url=lambda config: "http://127.0.0.1:8181/ready",  # answering on 10.96.0.10:53
+        module="proxy.dns.main",
+    ),
 )
 
 

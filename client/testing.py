@@ -356,6 +356,13 @@ class FakeApiServer:
         new = copy.deepcopy(old)
         if status:
             new["status"] = copy.deepcopy(body.get("status"))
+            # As Kubernetes' status strategies: labels and annotations may change too.
+            for field_name in ("labels", "annotations"):
+                value = (body.get("metadata") or {}).get(field_name)
+                if value is None:
+                    new["metadata"].pop(field_name, None)
+                else:
+                    new["metadata"][field_name] = copy.deepcopy(value)
         else:
             keep_status = old.get("status")
             new = copy.deepcopy(body)

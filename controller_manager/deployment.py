@@ -37,7 +37,7 @@ from typing import Any
 
 from apimachinery.apps_v1 import Deployment, ReplicaSet, ReplicaSetSpec
 from apimachinery.core_v1 import Pod
-from apimachinery.errors import AlreadyExists, NotFound, StatusError
+from apimachinery.errors import AlreadyExists, Conflict, NotFound, StatusError
 from apimachinery.labels import Selector
 from apimachinery.meta import LabelSelector, ObjectMeta
 from client import NORMAL, WARNING, DeletedFinalStateUnknown
@@ -572,9 +572,25 @@ class DeploymentController(Controller):
             self.enqueue_after(d, remaining)
 
     async def _write_status(self, d: Deployment) -> None:
-        """PUT the working copy's status (and annotations); later writes in the same sync
-        continue from the new resourceVersion."""
-        written = await self.api.in_namespace(d.namespace).update_status(d)
+        """PUT the working copy's status (and revision annotation); later writes in the
+        same sync continue from the new resourceVersion.
+
+        A conflict usually means only that the cache has not yet seen our own previous
+        status write; the status is computed from the ReplicaSets, so it is put once more
+        onto the current object rather than thrown away.
+        """
+        api = self.api.in_namespace(d.namespace)
+        try:
+            written = await api.update_status(d)
+        except Conflict:
+            fresh = await api.get(d.name)
+            if fresh.metadata.uid != d.metadata.uid:
+                raise
+            fresh.status = d.status
+            revision = (d.metadata.annotations or {}).get(rollout.REVISION_ANNOTATION)
+            if revision is not None:
+                _set_deployment_revision(fresh, int(revision))
+            written = await api.update_status(fresh)
         d.metadata.resource_version = written.metadata.resource_version
 
 

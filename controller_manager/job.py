@@ -7,7 +7,7 @@ a work-queue Job without ``completions``, until one has succeeded and none is le
 running). A Job fails with ``BackoffLimitExceeded`` once more than ``backoffLimit``
 pods have failed (with ``restartPolicy: OnFailure``, container restarts count too), or
 with ``DeadlineExceeded`` after ``activeDeadlineSeconds``; a failed pod is replaced
-after an exponential delay (10 s, 20 s, 40 s ... six minutes at most).
+after an exponential delay (10 s, 20 s, 40 s ... ten minutes at most).
 
 Finished pods are counted exactly once however often the controller restarts, as in
 Kubernetes: every pod carries the ``batch.kubernetes.io/job-tracking`` finalizer; a

@@ -136,31 +136,38 @@ class PodWatch:
     """Every pod event of a namespace, in order, with a check run after each one."""
 
     def __init__(self, api: Client, namespace: str, selector: str | None = None,
-                 check: Callable[[dict[str, Pod], WatchEvent[Pod]], None] | None = None,
-                 resource_version: str | None = None) -> None:
+                 check: Callable[[dict[str, Pod], WatchEvent[Pod]], None] | None = None
+                 ) -> None:
         self.api = api.resource(Pod, namespace)
         self.selector = selector
         self.check = check
-        self.resource_version = resource_version
+        self.resource_version: str | None = None
         self.pods: dict[str, Pod] = {}
         self.events: list[tuple[str, str]] = []
         self.failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> PodWatch:
-        if self.resource_version is None:
-            listed = await self.api.list(label_selector=self.selector)
-            self.pods = {p.name: p for p in listed.items}
-            self.resource_version = listed.resource_version
+        listed = await self.api.list(label_selector=self.selector)
+        self.pods = {p.name: p for p in listed.items}
+        self.resource_version = listed.resource_version
         self._task = asyncio.create_task(self._run())
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
         assert self._task is not None
+        if exc_type is None:
+            await eventually(self._caught_up, what="the watch catching up")
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         if self.failure is not None:
             raise self.failure
+
+    async def _caught_up(self) -> bool:
+        """The watch has seen everything a fresh list shows (tests end when it has)."""
+        listed = await self.api.list(label_selector=self.selector)
+        now = {p.name: p.metadata.resource_version for p in listed.items}
+        return now == {n: p.metadata.resource_version for n, p in self.pods.items()}
 
     async def _run(self) -> None:
         stream = self.api.watch(resource_version=self.resource_version,
@@ -360,7 +367,7 @@ async def test_scaling_to_zero_leaves_no_pod(
 
 def job(name: str, *, completions: int | None, parallelism: int, backoff_limit: int = 6
         ) -> dict[str, Any]:
-    tpl = template()
+    tpl = template(app=name)
     tpl["spec"]["restartPolicy"] = "Never"
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
             "spec": {"completions": completions, "parallelism": parallelism,
@@ -509,7 +516,11 @@ async def test_a_restarted_controller_manager_leaves_a_steady_state_alone(
     first = cm()
     tpl = template(app="agent")
     tpl["spec"]["nodeSelector"] = {"skiff.test/group": group}
-    async with FakeKubelet(api, namespace, names):
+
+    def outcome(pod: Pod) -> str:  # the "done" Job's pod finishes, everything else runs
+        return "Succeeded" if (pod.metadata.labels or {}).get("job-name") == "done" else "Running"
+
+    async with FakeKubelet(api, namespace, names, outcome=outcome):
         await _create(api, namespace, deployment("web", 3))
         await _create(api, namespace, {
             "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
@@ -518,21 +529,27 @@ async def test_a_restarted_controller_manager_leaves_a_steady_state_alone(
         await _create(api, namespace, {
             "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
             "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": tpl}})
+        await _create(api, namespace, job("done", completions=1, parallelism=1))
+        await _create(api, namespace, job("busy", completions=1, parallelism=1))
         await eventually(lambda: rolled_out(api, namespace, "web", 3, IMAGE))
+        await eventually(lambda: finished_job(api, namespace, "done"))
 
         async def steady() -> bool:
             pods = await pods_of(api, namespace, "")
-            return len(pods) == 3 + 2 + 2 and all(ready(p) for p in pods)
+            running = [p for p in pods if p.status.phase == "Running"]
+            return len(pods) == 3 + 2 + 2 + 2 and len(running) == 8 and all(
+                ready(p) for p in running)
         await eventually(steady)
         first.stop()
 
-        listed = await api.resource(Pod, namespace).list()
-        async with PodWatch(api, namespace, resource_version=listed.resource_version) as watch:
+        async with PodWatch(api, namespace) as watch:
             cm()
             # A new Deployment proves the restarted process is up and working through its
             # queue; everything that existed before was queued ahead of it.
             await _create(api, namespace, deployment("marker", 1))
             await eventually(lambda: rolled_out(api, namespace, "marker", 1, IMAGE))
+        # The watch saw the marker's pod come, so it would have seen any other.
+        assert ("ADDED", "marker") in [(t, n.rsplit("-", 2)[0]) for t, n in watch.events]
         churn = [(t, n) for t, n in watch.events
                  if t in ("ADDED", "DELETED") and not n.startswith("marker-")]
         assert churn == []

@@ -169,9 +169,12 @@ def daemon_pod_spec(template: PodTemplateSpec) -> PodSpec:
     return spec
 
 
-def should_run(ds: DaemonSet, node: Node) -> tuple[bool, bool]:
-    """(should a daemon pod be placed here, may an existing one keep running here)."""
-    spec = daemon_pod_spec(ds.spec.template)
+def should_run(ds: DaemonSet, node: Node, spec: PodSpec | None = None) -> tuple[bool, bool]:
+    """(should a daemon pod be placed here, may an existing one keep running here).
+
+    ``spec`` is :func:`daemon_pod_spec` of the template, if the caller has it already.
+    """
+    spec = spec or daemon_pod_spec(ds.spec.template)
     if spec.node_name and spec.node_name != node.name:
         return False, False
     if not _fits_affinity(spec, node):
@@ -209,6 +212,9 @@ def _pinned_to(affinity: Affinity | None, node: str) -> Affinity:
 
 
 # -- the controller ------------------------------------------------------------------------------
+
+_Verdicts = dict[str, tuple[bool, bool]]  # node name -> should_run(...) for one sync
+
 
 @dataclass
 class _Plan:
@@ -314,46 +320,44 @@ class DaemonSetController(Controller):
             return
         ds = cached.copy_deep()
         selector = Selector.from_label_selector(ds.spec.selector)
-        nodes = self.nodes.store.list()
+        spec = daemon_pod_spec(ds.spec.template)
+        verdicts = {n.name: should_run(ds, n, spec) for n in self.nodes.store.list()}
         pods = await claim(ds, selector, owned_and_orphans(self.pods, ds), self.pod_api,
                            lambda: self.api.in_namespace(ds.namespace).get(ds.name))
         by_node = _pods_by_node(pods)
         if is_terminating(ds):
-            await self._write_status(ds, nodes, by_node, "")
+            await self._write_status(ds, verdicts, by_node, "")
             return
         current, old = await self._history(ds, selector)
         hash_ = (current.metadata.labels or {}).get(REVISION_HASH_LABEL, "")
         if not self.expectations.satisfied(key):
-            await self._write_status(ds, nodes, by_node, hash_)
+            await self._write_status(ds, verdicts, by_node, hash_)
             return
-        plan = self._plan(ds, nodes, by_node, hash_)
+        plan = self._plan(ds, verdicts, by_node, hash_)
         if ds.spec.update_strategy.type != "OnDelete":
-            self._rolling_update(ds, nodes, by_node, hash_, plan)
+            self._rolling_update(ds, verdicts, by_node, hash_, plan)
         error = await self._carry_out(ds, plan, hash_)
         await self._cleanup_history(ds, old, pods)
-        await self._write_status(ds, nodes, by_node, hash_)
+        await self._write_status(ds, verdicts, by_node, hash_)
         if error is not None:
             raise error
 
     # -- what should run where ----------------------------------------------------------------
 
-    def _plan(self, ds: DaemonSet, nodes: list[Node], by_node: dict[str, list[Pod]],
+    def _plan(self, ds: DaemonSet, verdicts: _Verdicts, by_node: dict[str, list[Pod]],
               hash_: str) -> _Plan:
         plan = _Plan()
-        surging = self._budgets(ds, nodes)[0] > 0
-        names = {n.name for n in nodes}
-        for node in nodes:
-            run, keep = should_run(ds, node)
-            pods = by_node.get(node.name, [])
+        surging = self._budgets(ds, verdicts)[0] > 0
+        for node, (run, keep) in verdicts.items():
+            pods = by_node.get(node, [])
             if run and not pods:
-                plan.create_on.append(node.name)
+                plan.create_on.append(node)
             elif keep:
-                plan.delete.extend(self._failed_or_duplicates(ds, node.name, pods, hash_,
-                                                              surging))
+                plan.delete.extend(self._failed_or_duplicates(ds, node, pods, hash_, surging))
             else:
                 plan.delete.extend(p for p in pods if not is_terminating(p))
         for node_name, pods in by_node.items():
-            if node_name not in names:  # meant for a node that no longer exists
+            if node_name not in verdicts:  # meant for a node that no longer exists
                 plan.delete.extend(p for p in pods if not is_terminating(p))
         return plan
 
@@ -393,9 +397,10 @@ class DaemonSetController(Controller):
         self._failed_backoff[key] = (now + delay, delay)
         return True
 
-    def _budgets(self, ds: DaemonSet, nodes: list[Node]) -> tuple[int, int]:
+    @staticmethod
+    def _budgets(ds: DaemonSet, verdicts: _Verdicts) -> tuple[int, int]:
         """(maxSurge, maxUnavailable) as node counts, both rounded up; never both zero."""
-        desired = sum(1 for n in nodes if should_run(ds, n)[0])
+        desired = sum(1 for run, _ in verdicts.values() if run)
         rolling = ds.spec.update_strategy.rolling_update
         surge = scaled_value(rolling.max_surge if rolling else 0, desired, True)
         unavailable = scaled_value(rolling.max_unavailable if rolling else 1, desired, True)
@@ -403,21 +408,21 @@ class DaemonSetController(Controller):
             unavailable = 1
         return surge, unavailable
 
-    def _rolling_update(self, ds: DaemonSet, nodes: list[Node],
+    def _rolling_update(self, ds: DaemonSet, verdicts: _Verdicts,
                         by_node: dict[str, list[Pod]], hash_: str, plan: _Plan) -> None:
         """Add to the plan the old pods to replace now (and, when surging, the nodes to
         start a new pod on beside the old one)."""
-        surge, max_unavailable = self._budgets(ds, nodes)
+        surge, max_unavailable = self._budgets(ds, verdicts)
         planned = {p.metadata.uid for p in plan.delete}
         states = []
-        for node in nodes:
-            if not should_run(ds, node)[0]:
+        for node, (run, _) in verdicts.items():
+            if not run:
                 continue
-            pods = [p for p in by_node.get(node.name, []) if not is_terminating(p)
+            pods = [p for p in by_node.get(node, []) if not is_terminating(p)
                     and p.metadata.uid not in planned]
             new = [p for p in pods if _updated(p, hash_)]
             old = [p for p in pods if not _updated(p, hash_)]
-            states.append((node.name, new[0] if len(new) == 1 else None,
+            states.append((node, new[0] if len(new) == 1 else None,
                            old[0] if len(old) == 1 else None, len(new) > 1 or len(old) > 1))
         if surge > 0:
             self._surge(ds, states, surge, plan)
@@ -548,22 +553,22 @@ class DaemonSetController(Controller):
 
     # -- status -------------------------------------------------------------------------------------
 
-    async def _write_status(self, ds: DaemonSet, nodes: list[Node],
+    async def _write_status(self, ds: DaemonSet, verdicts: _Verdicts,
                             by_node: dict[str, list[Pod]], hash_: str) -> None:
-        status = self._calculate_status(ds, nodes, by_node, hash_, self.clock.now())
+        status = self._calculate_status(ds, verdicts, by_node, hash_, self.clock.now())
         if status == ds.status:
             return
         ds.status = status
         await update_status(self.api, ds)
 
-    def _calculate_status(self, ds: DaemonSet, nodes: list[Node],
+    @staticmethod
+    def _calculate_status(ds: DaemonSet, verdicts: _Verdicts,
                           by_node: dict[str, list[Pod]], hash_: str,
                           now: datetime) -> DaemonSetStatus:
         desired = current = misscheduled = ready = available = updated = 0
         min_ready = ds.spec.min_ready_seconds or 0
-        for node in nodes:
-            run, _ = should_run(ds, node)
-            pods = sorted((p for p in by_node.get(node.name, []) if not is_terminating(p)),
+        for node, (run, _) in verdicts.items():
+            pods = sorted((p for p in by_node.get(node, []) if not is_terminating(p)),
                           key=lambda p: (p.metadata.creation_timestamp or "", p.name))
             if not run:
                 misscheduled += 1 if pods else 0

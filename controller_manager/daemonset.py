@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,7 +45,6 @@ from apimachinery.core_v1 import (
     Pod,
     PodSpec,
     PodTemplateSpec,
-    Taint,
     Toleration,
 )
 from apimachinery.errors import NotFound
@@ -56,6 +54,7 @@ from controller_manager import history
 from controller_manager.controller import Controller, ControllerContext
 from controller_manager.expectations import Expectations
 from controller_manager.history import REVISION_HASH_LABEL
+from controller_manager.nodeaffinity import NAME_FIELD, fits_node_affinity, untolerated
 from controller_manager.podcontrol import (
     PodControl,
     claim,
@@ -78,7 +77,6 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_GENERATION_LABEL = "pod-template-generation"
 BURST_REPLICAS = 250
-NAME_FIELD = "metadata.name"
 
 DAEMON_TOLERATIONS = (
     Toleration(key="node.kubernetes.io/not-ready", operator="Exists", effect="NoExecute"),
@@ -94,68 +92,7 @@ NETWORK_UNAVAILABLE = Toleration(key="node.kubernetes.io/network-unavailable",
                                  operator="Exists", effect="NoSchedule")
 
 
-# -- which nodes: selectors, affinity, taints --------------------------------------------------
-
-def _requirement_matches(req: NodeSelectorRequirement, value: str | None) -> bool:
-    values = req.values or []
-    op = req.operator
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt") and value is not None and len(values) == 1:
-        try:
-            left, right = int(value), int(values[0])
-        except ValueError:
-            return False
-        return left > right if op == "Gt" else left < right
-    return False
-
-
-def _term_matches(term: NodeSelectorTerm, node: Node) -> bool:
-    """All expressions of a term hold; an empty term matches nothing."""
-    if not term.match_expressions and not term.match_fields:
-        return False
-    labels = node.metadata.labels or {}
-    for req in term.match_expressions or ():
-        if not _requirement_matches(req, labels.get(req.key)):
-            return False
-    for req in term.match_fields or ():
-        value = node.name if req.key == NAME_FIELD else None
-        if not _requirement_matches(req, value):
-            return False
-    return True
-
-
-def _fits_affinity(spec: PodSpec, node: Node) -> bool:
-    if not Selector.from_set(spec.node_selector).matches(node.metadata.labels):
-        return False
-    affinity = spec.affinity.node_affinity if spec.affinity else None
-    required = affinity.required_during_scheduling_ignored_during_execution if affinity else None
-    if required is None:
-        return True
-    return any(_term_matches(t, node) for t in required.node_selector_terms or ())
-
-
-def _tolerates(toleration: Toleration, taint: Taint) -> bool:
-    if toleration.effect and toleration.effect != taint.effect:
-        return False
-    if toleration.key and toleration.key != taint.key:
-        return False
-    if toleration.operator == "Exists":
-        return True
-    return (toleration.value or "") == (taint.value or "")
-
-
-def _untolerated(taints: Iterable[Taint], tolerations: list[Toleration],
-                 effects: tuple[str, ...]) -> bool:
-    return any(t.effect in effects and not any(_tolerates(x, t) for x in tolerations)
-               for t in taints)
-
+# -- which nodes --------------------------------------------------------------------------------
 
 def daemon_pod_spec(template: PodTemplateSpec) -> PodSpec:
     """The template's spec with the tolerations every daemon pod gets."""
@@ -177,12 +114,12 @@ def should_run(ds: DaemonSet, node: Node, spec: PodSpec | None = None) -> tuple[
     spec = spec or daemon_pod_spec(ds.spec.template)
     if spec.node_name and spec.node_name != node.name:
         return False, False
-    if not _fits_affinity(spec, node):
+    if not fits_node_affinity(spec, node):
         return False, False
     taints = node.spec.taints or []
     tolerations = spec.tolerations or []
-    if _untolerated(taints, tolerations, ("NoSchedule", "NoExecute")):
-        return False, not _untolerated(taints, tolerations, ("NoExecute",))
+    if untolerated(taints, tolerations, ("NoSchedule", "NoExecute")):
+        return False, not untolerated(taints, tolerations, ("NoExecute",))
     return True, True
 
 

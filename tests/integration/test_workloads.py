@@ -325,6 +325,23 @@ async def test_kubectl_rollout_status_history_and_undo_to_revision(
         assert listing["status"]["updatedReplicas"] == 2
         assert len((await api.resource(ReplicaSet, namespace).list()).items) == 4
 
+        # A paused Deployment takes template changes without rolling them out.
+        kubectl(kubeconfig, namespace, "rollout", "pause", "deployment/web")
+        kubectl(kubeconfig, namespace, "set", "image", "deployment/web", "app=skiff/busybox:v5")
+
+        async def observed_paused() -> Deployment | None:
+            d = await api.resource(Deployment, namespace).get("web")
+            cond = d.status.condition("Progressing")
+            seen = d.status.observed_generation == d.metadata.generation
+            return d if seen and cond is not None and cond.reason == "DeploymentPaused" else None
+        await eventually(observed_paused)
+        assert len((await api.resource(ReplicaSet, namespace).list()).items) == 4
+        kubectl(kubeconfig, namespace, "rollout", "resume", "deployment/web")
+        await asyncio.to_thread(kubectl, kubeconfig, namespace, "rollout", "status",
+                                "deployment/web", "--timeout=60s")
+        assert {image_of(p) for p in await pods_of(api, namespace, "app=web")
+                if p.metadata.deletion_timestamp is None} == {"skiff/busybox:v5"}
+
 
 async def test_recreate_removes_every_old_pod_before_the_first_new_one(
         api: Client, namespace: str, cm: Callable[[], Component],

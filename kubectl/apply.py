@@ -325,7 +325,7 @@ async def delete(session: Session, opts: DeleteOptions) -> int:
         for ref, uid in deleted:
             if not await wait_for(session, ref, gone(uid), timeout):
                 raise CommandError(f"timed out waiting for the condition on "
-                                   f"{ref.rtype.qualified}/{ref.name}")
+                                   f"{ref.rtype.plural}/{ref.name}")
     return 1 if errors else 0
 
 

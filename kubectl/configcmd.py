@@ -48,15 +48,15 @@ def view(flags: Globals, raw: bool, minify: bool, output: str | None) -> int:
     doc: dict[str, Any] = copy.deepcopy(loaded.doc) if loaded else {
         "apiVersion": "v1", "kind": "Config", "clusters": [], "contexts": [], "users": []}
     doc.setdefault("preferences", {})
-    for key in ("clusters", "contexts", "users"):
-        doc[key] = doc.get(key) or None
+    for key in ("clusters", "contexts", "users"):  # kubectl keeps them in maps: by name
+        doc[key] = sorted(doc.get(key) or [], key=lambda e: str(e.get("name", ""))) or None
     if minify:
         doc = _minify(doc, flags.context or doc.get("current-context"))
     if not raw:
         _redact(doc)
     doc = {k: v for k, v in doc.items() if v is not None}
     if output == "json":
-        sys.stdout.write(dump_json(doc))
+        sys.stdout.write(dump_json(_go_order(doc), sort_keys=False))
     elif output in (None, "", "yaml"):
         sys.stdout.write(dump_yaml(doc))
     else:
@@ -64,6 +64,34 @@ def view(flags: Globals, raw: bool, minify: bool, output: str | None) -> int:
 
         print_objects([], parse_output(output), single=True)
     return 0
+
+
+# kubectl prints a kubeconfig as JSON in its Go structs' field order.
+_ORDER = {
+    "": ("kind", "apiVersion", "preferences", "clusters", "users", "contexts", "current-context",
+         "extensions"),
+    "cluster": ("server", "tls-server-name", "insecure-skip-tls-verify", "certificate-authority",
+                "certificate-authority-data", "proxy-url", "disable-compression", "extensions"),
+    "user": ("client-certificate", "client-certificate-data", "client-key", "client-key-data",
+             "token", "tokenFile", "as", "as-uid", "as-groups", "as-user-extra", "username",
+             "password", "auth-provider", "exec", "extensions"),
+    "context": ("cluster", "user", "namespace", "extensions"),
+}
+
+
+def _ordered(body: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    known = {k: body[k] for k in order if k in body}
+    return {**known, **{k: v for k, v in body.items() if k not in known}}
+
+
+def _go_order(doc: dict[str, Any]) -> dict[str, Any]:
+    out = _ordered(doc, _ORDER[""])
+    for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        if section in out:
+            out[section] = [{"name": e.get("name"), inner: _ordered(e.get(inner) or {},
+                                                                     _ORDER[inner])}
+                            for e in out[section]]
+    return out
 
 
 def _minify(doc: dict[str, Any], context: str | None) -> dict[str, Any]:
@@ -103,7 +131,8 @@ def get_contexts(flags: Globals, names: list[str], output: str | None, no_header
         raise CommandError(f"--output {output} is not available in kubectl config get-contexts; "
                            "resetting to default output format")
     loaded = _load(flags)
-    contexts = (loaded.doc.get("contexts") or []) if loaded else []
+    contexts = sorted((loaded.doc.get("contexts") or []) if loaded else [],
+                      key=lambda c: str(c.get("name", "")))
     current = loaded.current_context if loaded else None
     errors = [f"context {n} not found" for n in names
               if not any(c.get("name") == n for c in contexts)]

@@ -1045,12 +1045,16 @@ async def describe(session: Session, args: list[str], *, selector: str | None = 
     first = True
     for ref, obj in refs:
         try:
-            objects = [obj] if obj is not None else await _by_name_or_prefix(session, ref)
+            objects, by_prefix = ([obj], False) if obj is not None else \
+                await _by_name_or_prefix(session, ref, allow_prefix=len(args) == 2)
             texts = [await describe_object(session, ref.rtype, o, show_events) for o in objects]
         except StatusError as err:
             errors.append(err)
             continue
         for text in texts:
+            if by_prefix:  # kubectl prints prefix matches each with a newline after
+                print(text, flush=True)
+                continue
             if not first:
                 print("\n")
             first = False
@@ -1060,22 +1064,26 @@ async def describe(session: Session, args: list[str], *, selector: str | None = 
     for err in errors:
         print(format_error(err), file=sys.stderr)
     if not refs and not errors:
-        where = "" if session.all_namespaces else f" in {session.namespace} namespace"
-        print(f"No resources found{where}.", file=sys.stderr)
+        print("No resources found" if session.all_namespaces else
+              f"No resources found in {session.namespace} namespace.", file=sys.stderr)
     return 1 if errors else 0
 
 
-async def _by_name_or_prefix(session: Session, ref: ObjectRef) -> list[Obj]:
-    """The named object, or, as kubectl does, every object whose name starts with it."""
+async def _by_name_or_prefix(session: Session, ref: ObjectRef, allow_prefix: bool
+                             ) -> tuple[list[Obj], bool]:
+    """The named object, or, as kubectl does for ``TYPE NAME``, every object whose name
+    starts with NAME; and whether the prefix was used."""
     try:
-        return [await session.request("GET", ref.rtype.path(ref.namespace, ref.name))]
+        return [await session.request("GET", ref.rtype.path(ref.namespace, ref.name))], False
     except NotFound:
+        if not allow_prefix:
+            raise
         listed = await session.resource(ref.rtype, ref.namespace).list_all()
         matches = [o for o in listed.items
                    if (o.get("metadata") or {}).get("name", "").startswith(ref.name)]
         if not matches:
             raise
-        return matches
+        return matches, True
 
 
 async def _describe_refs(session: Session, args: list[str], selector: str | None,

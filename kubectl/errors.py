@@ -62,7 +62,7 @@ def format_error(err: BaseException) -> str:
     if isinstance(err, CommandError):
         message = err.message
         return message if err.raw or message.startswith("error: ") else f"error: {message}"
-    if isinstance(err, Invalid) and err.details is not None:
+    if isinstance(err, Invalid):
         return _invalid(err)
     if isinstance(err, Unauthorized):
         return f"error: You must be logged in to the server ({err.message})"
@@ -79,6 +79,8 @@ def format_error(err: BaseException) -> str:
 def _invalid(err: Any) -> str:
     details = err.details
     head = "The request is invalid"
+    if details is None:
+        return f"{head}: {err.message}" if err.message else head
     if details.kind or details.name:
         head = f'The {details.kind or ""} "{details.name or ""}" is invalid'
     causes: list[str] = []
@@ -93,10 +95,21 @@ def _invalid(err: Any) -> str:
     return f"{head}: \n" + "\n".join(f"* {c}" for c in causes)
 
 
+def _refused(err: BaseException | None) -> bool:
+    """Somewhere down the chain of causes, a refused connection."""
+    seen = 0
+    while err is not None and seen < 10:
+        if isinstance(err, ConnectionRefusedError) or "refused" in str(err).lower():
+            return True
+        err = err.__cause__ or err.__context__
+        seen += 1
+    return False
+
+
 def _connection(err: Any) -> str:
     text = str(err)
     host = urlsplit(err.url).netloc if getattr(err, "url", "") else ""
-    if "refused" in text.lower() or "connect call failed" in text.lower():
+    if _refused(err):
         return (f"The connection to the server {host} was refused - did you specify "
                 "the right host or port?")
     detail = text.split(": ", 1)[-1]

@@ -22,6 +22,9 @@ from kubectl.session import Session
 __all__ = ["ExposeOptions", "RunOptions", "autoscale", "expose", "run_pod"]
 
 
+RUN_USAGE = "\nSee 'skiffctl run -h' for help and examples"
+
+
 @dataclass
 class RunOptions:
     name: str
@@ -42,7 +45,7 @@ class RunOptions:
 def pod_for(opts: RunOptions) -> dict[str, Any]:
     """The pod ``kubectl run`` makes, field for field."""
     if opts.restart not in ("Always", "OnFailure", "Never"):
-        raise CommandError(f"invalid restart policy: {opts.restart}")
+        raise CommandError(f"invalid restart policy: {opts.restart}{RUN_USAGE}")
     labels = _labels(opts.labels) if opts.labels else {"run": opts.name}
     # Keys in Go's struct order: kubectl prints a built object's JSON in that order.
     container: dict[str, Any] = {"name": opts.name, "image": opts.image}
@@ -55,7 +58,7 @@ def pod_for(opts: RunOptions) -> dict[str, Any]:
     container["resources"] = {}
     if opts.image_pull_policy:
         if opts.image_pull_policy not in ("Always", "IfNotPresent", "Never"):
-            raise CommandError(f"invalid image pull policy: {opts.image_pull_policy}")
+            raise CommandError(f"invalid image pull policy: {opts.image_pull_policy}{RUN_USAGE}")
         container["imagePullPolicy"] = opts.image_pull_policy
     metadata: dict[str, Any] = {"name": opts.name, "creationTimestamp": None, "labels": labels}
     if opts.annotations:
@@ -109,7 +112,9 @@ async def _create(session: Session, rtype: ResourceType, obj: dict[str, Any], dr
     name = obj["metadata"]["name"]
     if dry_run == "client":
         if session.explicit_namespace and rtype.namespaced:
-            obj["metadata"]["namespace"] = session.namespace
+            # kubectl sets the namespace it was given, right after the name (Go's order)
+            meta = obj["metadata"]
+            obj["metadata"] = {"name": meta.pop("name"), "namespace": session.namespace, **meta}
         report(rtype, name, operation, dry_run, output, obj, built=True)
         return
     body = {**obj, "metadata": {k: v for k, v in obj["metadata"].items()

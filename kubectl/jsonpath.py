@@ -340,7 +340,7 @@ class JSONPath:
                                 f"Error executing template: {err}") from None
         if as_json:
             values = [v for group in groups for v in group]
-            return json.dumps(values, indent=4, ensure_ascii=False) + "\n"
+            return json.dumps(values, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
         return "".join(" ".join(to_text(v, nested=True) for v in group) for group in groups)
 
     def _run(self, nodes: list[Any], data: Any, out: list[list[Any]]) -> None:

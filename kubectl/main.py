@@ -73,7 +73,12 @@ _register()
 
 
 def hoist_globals(args: list[str]) -> list[str]:
-    """Move global flags (anywhere before ``--``) in front of the verb."""
+    """Move global flags (anywhere before ``--``) in front of the verb.
+
+    ``config set-context --namespace`` is that command's own flag, not the global one.
+    """
+    own_namespace = "set-context" in args[:args.index("--")] if "--" in args else \
+        "set-context" in args
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -83,7 +88,9 @@ def hoist_globals(args: list[str]) -> list[str]:
             rest.extend(args[i:])
             break
         name, eq, value = arg.partition("=")
-        if name in _GLOBAL_VALUE_FLAGS:
+        if own_namespace and name in ("-n", "--namespace"):
+            rest.append(arg)
+        elif name in _GLOBAL_VALUE_FLAGS:
             flag = _GLOBAL_VALUE_FLAGS[name]
             if eq:
                 front += [flag, value]
@@ -137,12 +144,13 @@ def _bool_flags(command: Any, args: list[str]) -> dict[str, tuple[str, str | Non
     current = command
     commands = [current]
     for arg in args:
+        if arg == "--":
+            break
         if isinstance(getattr(current, "commands", None), dict) and not arg.startswith("-"):
             sub = current.commands.get(arg)
-            if sub is None:
-                break
-            current = sub
-            commands.append(current)
+            if sub is not None:  # anything else is an option's value or an argument
+                current = sub
+                commands.append(current)
     for cmd in commands:
         for param in getattr(cmd, "params", ()):
             if not getattr(param, "is_flag", False):

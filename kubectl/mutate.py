@@ -411,7 +411,13 @@ async def scale(session: Session, args: list[str], replicas: int | None, current
         refs = [(r, None) for r in await _refs(session, [], filenames)]
     else:
         refs = await select_objects(session, args, selector=selector, select_all=select_all)
-    if not refs:
+    found = []
+    for ref, obj in refs:
+        try:
+            found.append((ref, await _fetch(session, ref, obj)))
+        except NotFound as err:
+            raise CommandError(f"no objects passed to scale {err.message}") from None
+    if not found:
         raise CommandError("no objects passed to scale")
     if resource_version and len(refs) > 1:
         raise CommandError("cannot use --resource-version with multiple resources")

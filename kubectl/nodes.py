@@ -19,7 +19,7 @@ from apimachinery import patch as patches
 from apimachinery.errors import NotFound, StatusError, TooManyRequests
 from kubectl.apply import report
 from kubectl.errors import CommandError, format_error
-from kubectl.mutate import PATCH_CONTENT, split_args
+from kubectl.mutate import PATCH_CONTENT
 from kubectl.resources import ObjectRef
 from kubectl.session import Session
 from kubectl.waiting import gone, wait_for
@@ -335,9 +335,8 @@ async def taint(session: Session, args: list[str], selector: str | None, select_
     if not specs:
         raise CommandError("at least one taint update is required")
     add, remove = parse_taints(specs)
-    clash = [_taint_text(t) for t in remove if any(a["key"] == t["key"] and
-                                                  (not t["effect"] or a["effect"] == t["effect"])
-                                                  for a in add)]
+    clash = [f"{t['key']}={t['effect']}" for a in add for t in remove
+             if a["key"] == t["key"] and (not t["effect"] or a["effect"] == t["effect"])]
     if clash:
         raise CommandError(f"can not both modify and remove the following taint(s) in the same "
                            f"command: {', '.join(clash)}")
@@ -370,15 +369,18 @@ async def taint(session: Session, args: list[str], selector: str | None, select_
 
 
 def _taint_args(args: list[str]) -> tuple[list[str], list[str]]:
-    """``node n1 n2 k=v:E k-``: resources first, then taints (a taint has ``:``, ``=``
-    or a trailing ``-``)."""
-    if args and "/" in args[0]:
-        kind, _, name = args[0].partition("/")
-        return [kind, name], args[1:]
-    resources, specs = split_args(args)
-    if specs:
-        return resources, specs
-    for i, arg in enumerate(args[1:], start=1):
-        if ":" in arg:
-            return args[:i], args[i:]
-    return args, []
+    """Resources first, then taints: an argument with ``=``, ``:`` or a trailing ``-``."""
+    resources: list[str] = []
+    specs: list[str] = []
+    for arg in args:
+        is_taint = "=" in arg or ":" in arg or arg.endswith("-")
+        if is_taint:
+            specs.append(arg)
+        elif specs:
+            raise CommandError(f"all resources must be specified before taint changes: {arg}")
+        else:
+            resources.append(arg)
+    if resources and "/" in resources[0]:
+        kind, _, name = resources[0].partition("/")
+        resources = [kind, name, *resources[1:]]
+    return resources, specs

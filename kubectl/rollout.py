@@ -305,7 +305,8 @@ async def _toggle(session: Session, args: list[str], selector: str | None,
             continue
         deploy = await session.request("GET", ref.rtype.path(ref.namespace, ref.name))
         if bool((deploy.get("spec") or {}).get("paused")) == paused:
-            report(ref.rtype, ref.name, f"already {verb}", dry_run)
+            state = "is already paused" if paused else "is not paused"
+            errors.append(CommandError(f'{ref.rtype.qualified} "{ref.name}" {state}'))
             continue
         if dry_run != "client":
             params = {"dryRun": "All"} if dry_run == "server" else None
@@ -343,8 +344,8 @@ async def restart(session: Session, args: list[str], selector: str | None,
             continue
         obj = await session.request("GET", ref.rtype.path(ref.namespace, ref.name))
         if (obj.get("spec") or {}).get("paused"):
-            errors.append(CommandError("can't restart paused deployment (run rollout resume "
-                                       "first)"))
+            errors.append(CommandError(f'{ref.rtype.qualified} "{ref.name}" can\'t restart '
+                                       "paused deployment (run rollout resume first)"))
             continue
         body = {"spec": {"template": {"metadata": {"annotations": {
             "kubectl.kubernetes.io/restartedAt": now}}}}}

@@ -96,6 +96,8 @@ class Session:
     def _kubeconfig_config(self) -> Config | None:
         flags = self.flags
         explicit = flags.kubeconfig
+        if explicit and not os.path.exists(os.path.expanduser(explicit)):
+            raise CommandError(f"stat {explicit}: no such file or directory")
         if not explicit and not any(p.exists() for p in kubeconfig_paths()):
             if flags.context:
                 raise CommandError(f"context was not found for specified context: {flags.context}")

@@ -117,8 +117,6 @@ def _jsonpath_test(template: jsonpath.JSONPath, value: str | None
 async def wait(session: Session, args: list[str], for_: str, timeout: float,
                selector: str | None, select_all: bool, filenames: list[str],
                output: str | None) -> int:
-    if not for_:
-        raise CommandError("--for must be specified")
     condition = parse_condition(for_)
     refs = await _refs(session, args, selector, select_all, filenames, condition.kind)
     if not refs:
@@ -127,6 +125,8 @@ async def wait(session: Session, args: list[str], for_: str, timeout: float,
         raise CommandError("no matching resources found")
     deadline = time.monotonic() + timeout
     for ref in refs:
+        if condition.kind == "delete" and await _current(session, ref) is None:
+            continue  # kubectl says nothing about what was never there
         left = max(0.0, deadline - time.monotonic())
         if timeout == 0:
             current = await _current(session, ref)

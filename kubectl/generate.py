@@ -19,7 +19,7 @@ from kubectl.mutate import pod_spec
 from kubectl.resources import ObjectRef, single_object
 from kubectl.session import Session
 
-__all__ = ["ExposeOptions", "RunOptions", "autoscale", "expose", "run_pod"]
+__all__ = ["ExposeOptions", "RunOptions", "autoscale", "create_built", "expose", "run_pod"]
 
 
 RUN_USAGE = "\nSee 'skiffctl run -h' for help and examples"
@@ -121,12 +121,18 @@ async def _create(session: Session, rtype: ResourceType, obj: dict[str, Any], dr
                                 if k != "creationTimestamp"}}
     if "status" in body and not body["status"]:
         body = {k: v for k, v in body.items() if k != "status"}
-    params = {"fieldManager": f"kubectl-{'run' if rtype.kind == 'Pod' else operation[:-1]}"}
+    params = {"fieldManager": f"kubectl-{operation[:-1] if operation != 'created' else 'create'}"}
     if dry_run == "server":
         params["dryRun"] = "All"
     result = await session.request("POST", rtype.path(session.namespace if rtype.namespaced
                                                       else None), params=params, body=body)
     report(rtype, name, operation, dry_run, output, result)
+
+
+async def create_built(session: Session, resource: str, obj: dict[str, Any], dry_run: str,
+                       output: str | None) -> None:
+    """Create an object skiffctl built from flags (``create deployment`` and friends)."""
+    await _create(session, await session.resolve(resource), obj, dry_run, output)
 
 
 # -- expose ------------------------------------------------------------------------------

@@ -154,6 +154,9 @@ class _Dumper(yaml.SafeDumper):
         style = super().choose_scalar_style()
         return '"' if style == "'" else style
 
+    def ignore_aliases(self, data: object) -> bool:
+        return True  # a value used twice is printed twice, never as &anchor / *alias
+
 
 # go-yaml also quotes the YAML 1.1 one-letter booleans that PyYAML reads as strings.
 _QUOTED = frozenset({"y", "Y", "n", "N"})

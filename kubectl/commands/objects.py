@@ -30,7 +30,13 @@ def _validate(value: str) -> bool:
     return value.lower() not in ("false", "ignore", "none")
 
 
+create_app = typer.Typer(help="Create a resource from a file or from stdin.",
+                         invoke_without_command=True)
+
+
+@create_app.callback(invoke_without_command=True)
 def create(
+    ctx: typer.Context,
     filename: Filenames = None,
     recursive: Recursive = False,
     output: Output = None,
@@ -40,12 +46,103 @@ def create(
         "--save-config", help="Store the object in its last-applied-configuration annotation.")]
     = False,
 ) -> None:
-    """Create a resource from a file or from stdin."""
+    """Create a resource from a file or from stdin, or one kind from flags."""
     from kubectl.apply import ApplyOptions
     from kubectl.apply import create as do_create
 
+    if ctx.invoked_subcommand is not None:
+        return
     run(do_create, ApplyOptions(list(filename or ()), recursive, dry_run_mode(dry_run), output,
                                 _validate(validate), save_config))
+
+
+Name = Annotated[str, typer.Argument(help="The name of the new object.")]
+
+
+@create_app.command("namespace")
+def create_namespace(name: Name, output: Output = None, dry_run: DryRun = "none") -> None:
+    """Create a namespace with the specified name."""
+    from kubectl.create_kinds import namespace
+
+    run(namespace, name, dry_run_mode(dry_run), output)
+
+
+@create_app.command("deployment")
+def create_deployment(
+    name: Name,
+    command: Annotated[list[str] | None, typer.Argument(help="The command, after --.")] = None,
+    image: Annotated[list[str] | None, typer.Option("--image", help="Image(s) to run.")] = None,
+    replicas: Annotated[int, typer.Option("--replicas", "-r")] = 1,
+    port: Annotated[int, typer.Option("--port", help="The container port to expose.")] = -1,
+    output: Output = None,
+    dry_run: DryRun = "none",
+) -> None:
+    """Create a deployment with the specified name."""
+    from kubectl.create_kinds import deployment
+
+    run(deployment, name, list(image or ()), replicas, port, list(command or ()),
+        dry_run_mode(dry_run), output)
+
+
+FromLiteral = Annotated[list[str] | None, typer.Option("--from-literal", help="KEY=VALUE")]
+FromFile = Annotated[list[str] | None, typer.Option("--from-file", help="[KEY=]PATH")]
+FromEnvFile = Annotated[list[str] | None, typer.Option("--from-env-file")]
+
+
+@create_app.command("configmap")
+def create_configmap(name: Name, from_literal: FromLiteral = None, from_file: FromFile = None,
+                     from_env_file: FromEnvFile = None, output: Output = None,
+                     dry_run: DryRun = "none") -> None:
+    """Create a config map from literal values, files or env files."""
+    from kubectl.create_kinds import DataSources, configmap
+
+    sources = DataSources(list(from_literal or ()), list(from_file or ()),
+                          list(from_env_file or ()))
+    run(configmap, name, sources, dry_run_mode(dry_run), output)
+
+
+secret_app = typer.Typer(help="Create a secret.", no_args_is_help=True)
+
+
+@secret_app.command("generic")
+def create_secret_generic(name: Name, from_literal: FromLiteral = None,
+                          from_file: FromFile = None, from_env_file: FromEnvFile = None,
+                          type_: Annotated[str, typer.Option("--type")] = "",
+                          output: Output = None, dry_run: DryRun = "none") -> None:
+    """Create a secret from literal values, files or env files."""
+    from kubectl.create_kinds import DataSources, secret_generic
+
+    sources = DataSources(list(from_literal or ()), list(from_file or ()),
+                          list(from_env_file or ()))
+    run(secret_generic, name, sources, type_, dry_run_mode(dry_run), output)
+
+
+service_app = typer.Typer(help="Create a service.", no_args_is_help=True)
+
+
+def _service_command(kind: str):  # type: ignore[no-untyped-def]
+    def command(name: Name,
+                tcp: Annotated[list[str] | None, typer.Option(
+                    "--tcp", help="PORT[:TARGET_PORT], repeatable or comma separated.")] = None,
+                node_port: Annotated[int, typer.Option("--node-port")] = 0,
+                output: Output = None, dry_run: DryRun = "none") -> None:
+        from kubectl.create_kinds import service
+
+        ports = [p for spec in tcp or () for p in spec.split(",") if p]
+        run(service, kind, name, ports, node_port, dry_run_mode(dry_run), output)
+
+    command.__doc__ = f"Create a {kind} service."
+    return command
+
+
+for _kind in ("clusterip", "nodeport", "loadbalancer"):
+    service_app.command(_kind)(_service_command(_kind))
+create_app.command("ns", hidden=True)(create_namespace)
+create_app.command("deploy", hidden=True)(create_deployment)
+create_app.command("cm", hidden=True)(create_configmap)
+create_app.add_typer(secret_app, name="secret")
+create_app.add_typer(service_app, name="service")
+create_app.add_typer(service_app, name="svc", hidden=True)
 
 
 def apply(
@@ -173,7 +270,7 @@ def _meta_command(kind: str):  # type: ignore[no-untyped-def]
 
 
 def register(app: typer.Typer) -> None:
-    app.command("create")(create)
+    app.add_typer(create_app, name="create")
     app.command("apply")(apply)
     app.command("replace")(replace)
     app.command("delete")(delete)

@@ -175,3 +175,25 @@ def test_autoscale_needs_autoscalers_the_server_does_not_have(skiffctl: Cli) -> 
     assert done.returncode == 1
     assert done.stderr == ('error: the server doesn\'t have a resource type '
                            '"horizontalpodautoscalers"\n')
+
+
+def test_create_from_flags_builds_what_kubectl_builds(skiffctl: Cli, kubectl: Cli,
+                                                      tmp_path: Path) -> None:
+    data = tmp_path / "app.properties"
+    data.write_text("mode=demo\n")
+    for args in (["create", "namespace", "elsewhere", "--dry-run=client", "-o", "yaml"],
+                 ["create", "deployment", "web", "--image=nginx", "--port=80", "--replicas=2",
+                  "--dry-run=client", "-o", "json"],
+                 ["create", "deployment", "job", "--image=busybox", "--dry-run=client", "-o",
+                  "yaml", "--", "sleep", "3"],
+                 ["create", "configmap", "cfg", "--from-literal=a=b", f"--from-file={data}",
+                  "--dry-run=client", "-o", "json"],
+                 ["create", "secret", "generic", "s", "--from-literal=password=x",
+                  "--dry-run=client", "-o", "yaml"],
+                 ["create", "service", "nodeport", "web", "--tcp=80:8080", "--dry-run=client",
+                  "-o", "yaml"],
+                 ["create", "service", "clusterip", "web"]):
+        _same(skiffctl, kubectl, *args)
+    assert skiffctl("create", "deployment", "web", "--image=nginx").stdout == \
+        "deployment.apps/web created\n"
+    assert _obj(skiffctl, "deploy", "web")["spec"]["selector"] == {"matchLabels": {"app": "web"}}

@@ -94,6 +94,12 @@ def test_yaml_is_shaped_like_kubectls() -> None:
                     '    b: 1\n')
 
 
+def test_a_shared_value_is_printed_twice_not_as_an_alias() -> None:
+    labels = {"app": "web"}
+    assert dump_yaml({"labels": labels, "selector": labels}) == \
+        "labels:\n  app: web\nselector:\n  app: web\n"
+
+
 def test_json_is_four_spaces_and_sorted_unless_built_here() -> None:
     assert dump_json({"b": 1, "a": {"d": [], "c": None}}) == \
         '{\n    "a": {\n        "c": null,\n        "d": []\n    },\n    "b": 1\n}\n'

@@ -163,12 +163,34 @@ def _bool_flags(command: Any, args: list[str]) -> dict[str, tuple[str, str | Non
     return found
 
 
+def usage_error(err: Exception) -> int:
+    """Click's usage errors in cobra's words (``Error: unknown flag: --foo``)."""
+    if type(err).__name__ == "NoArgsIsHelpError":  # a bare group: its help, like kubectl
+        print(getattr(err, "format_message", lambda: str(err))())
+        return 0
+    message = str(getattr(err, "format_message", lambda: str(err))())
+    if message.startswith("No such option: "):
+        flag = message.split(": ", 1)[1].split(" ", 1)[0]
+        message = (f"unknown flag: {flag}" if flag.startswith("--")
+                   else f"unknown shorthand flag: '{flag[1:2]}' in {flag}")
+    elif message.startswith("Option '") and message.endswith("requires an argument."):
+        message = f"flag needs an argument: {message.split(chr(39))[1]}"
+    ctx = getattr(err, "ctx", None)
+    path = ctx.command_path if ctx is not None else "skiffctl"
+    print(f"Error: {message}\nSee '{path} --help' for usage.", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     args = hoist_globals(args)
     command = typer.main.get_command(app)
     args = normalize_flags(command, args)
-    command.main(args, prog_name="skiffctl")
+    try:
+        code = command.main(args, prog_name="skiffctl", standalone_mode=False)
+    except typer.TyperException as err:
+        raise SystemExit(usage_error(err)) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -98,3 +98,36 @@ def test_go_durations(text: str, seconds: float) -> None:
 def test_a_bad_duration_names_the_flag() -> None:
     with pytest.raises(CommandError, match='invalid argument "5 mins" for "--timeout" flag'):
         parse_duration("5 mins")
+
+
+def _run(args: list[str]) -> int:
+    from kubectl.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    return int(done.value.code or 0)
+
+
+def test_unknown_flags_are_refused_in_kubectls_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["get", "pods", "--nope"]) == 1
+    assert capsys.readouterr().err == ("Error: unknown flag: --nope\n"
+                                       "See 'skiffctl get --help' for usage.\n")
+    assert _run(["get", "pods", "-x"]) == 1
+    assert "unknown shorthand flag: 'x' in -x" in capsys.readouterr().err
+
+
+def test_a_bare_group_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["rollout"]) == 0
+    assert "undo" in capsys.readouterr().out
+
+
+def test_help_and_completion_do_not_load_the_client() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, kubectl.main; "
+             "print(sorted(m for m in ('client', 'apimachinery', 'httpx', 'pydantic', 'yaml') "
+             "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "[]\n"

@@ -153,10 +153,10 @@ async def service(session: Session, kind: str, name: str, tcp: list[str], node_p
                   dry_run: str, output: str | None) -> int:
     types = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer"}
     ports = []
-    for spec in tcp:
-        port, _, target = spec.partition(":")
-        if not port.isdigit() or (target and not target.isdigit() and not target):
-            raise CommandError(f"invalid port spec: {spec}")
+    for port_spec in tcp:
+        port, _, target = port_spec.partition(":")
+        if not port.isdigit():
+            raise CommandError(f"invalid port spec: {port_spec}")
         entry: dict[str, Any] = {"name": f"{port}-{target or port}", "protocol": "TCP",
                                  "port": int(port),
                                  "targetPort": int(target or port) if (target or port).isdigit()

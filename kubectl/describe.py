@@ -11,6 +11,7 @@ found by a field selector on ``involvedObject``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -522,9 +523,11 @@ async def _node(session: Session, rtype: ResourceType, node: Obj, events: bool) 
                                                       "uid": meta.get("name")}}, "Node")
     w = Writer()
     w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    roles = sorted({k.removeprefix("node-role.kubernetes.io/") for k in meta.get("labels") or {}
+    labels = meta.get("labels") or {}
+    roles = sorted({k.removeprefix("node-role.kubernetes.io/") for k in labels
                     if k.startswith("node-role.kubernetes.io/") and len(k) > 23}
-                   | ({(meta.get("labels") or {}).get("kubernetes.io/role")} - {None, ""}))
+                   | ({str(labels["kubernetes.io/role"])} if labels.get("kubernetes.io/role")
+                      else set()))
     w.write(0, f"Roles:\t{','.join(roles) or '<none>'}\n")
     write_labels(w, "Labels", meta.get("labels"))
     write_annotations(w, "Annotations", meta.get("annotations"))
@@ -639,14 +642,14 @@ def _node_resources(w: Writer, node: Obj, pods: list[Obj]) -> None:
     w.write(1, "Resource\tRequests\tLimits\n")
     w.write(1, "--------\t--------\t------\n")
     for name, milli in (("cpu", True), ("memory", False), ("ephemeral-storage", False)):
-        req, lim = totals[0].get(name, zero), totals[1].get(name, zero)
-        w.write(1, f"{name}\t{req} ({_percent(req, allocatable.get(name), milli)}%)\t"
-                   f"{lim} ({_percent(lim, allocatable.get(name), milli)}%)\n")
+        requested, limited = totals[0].get(name, zero), totals[1].get(name, zero)
+        w.write(1, f"{name}\t{requested} ({_percent(requested, allocatable.get(name), milli)}%)\t"
+                   f"{limited} ({_percent(limited, allocatable.get(name), milli)}%)\n")
     standard = {"cpu", "memory", "ephemeral-storage", "storage", "pods"}
     for name in sorted(n for n in allocatable if n.startswith("hugepages-")):
-        req, lim = totals[0].get(name, zero), totals[1].get(name, zero)
-        w.write(1, f"{name}\t{req} ({_percent(req, allocatable[name], False)}%)\t"
-                   f"{lim} ({_percent(lim, allocatable[name], False)}%)\n")
+        requested, limited = totals[0].get(name, zero), totals[1].get(name, zero)
+        w.write(1, f"{name}\t{requested} ({_percent(requested, allocatable[name], False)}%)\t"
+                   f"{limited} ({_percent(limited, allocatable[name], False)}%)\n")
     for name in sorted(n for n in allocatable if n not in standard
                        and not n.startswith(("hugepages-", "requests.", "limits."))):
         w.write(1, f"{name}\t{totals[0].get(name, zero)}\t{totals[1].get(name, zero)}\n")
@@ -1059,10 +1062,8 @@ async def describe(session: Session, args: list[str], *, selector: str | None = 
                 print("\n")
             first = False
             print(text, end="", flush=True)
-    import sys
-
-    for err in errors:
-        print(format_error(err), file=sys.stderr)
+    for failure in errors:
+        print(format_error(failure), file=sys.stderr)
     if not refs and not errors:
         print("No resources found" if session.all_namespaces else
               f"No resources found in {session.namespace} namespace.", file=sys.stderr)

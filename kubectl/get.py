@@ -67,6 +67,7 @@ async def get(session: Session, args: list[str], opts: GetOptions) -> int:
     fetched = [await _fetch(session, t, opts, fmt, errors) for t in targets]
     if opts.sort_by:
         for item in fetched:
+            await _complete_rows(session, item, opts)
             _sort(item, opts.sort_by, fmt)
     wrote = _print(session, fetched, opts, fmt, single=_single(targets, opts))
     for err in errors:
@@ -188,7 +189,9 @@ async def _list_table(session: Session, path: str, params: dict[str, str],
         pages.append(page)
         token = (page.get("metadata") or {}).get("continue") or ""
         if not token:
-            return _merge_tables(pages)
+            merged = _merge_tables(pages)
+            assert merged is not None  # at least one page was read
+            return merged
 
 
 def _merge_tables(tables: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -223,6 +226,24 @@ def _sort(item: _Fetched, sort_by: str, fmt: OutputFormat) -> None:
         item.table["rows"] = sorted(rows, key=lambda r: _sort_key(template, r.get("object")))
     else:
         item.objects.sort(key=lambda o: _sort_key(template, o))
+
+
+async def _complete_rows(session: Session, item: _Fetched, opts: GetOptions) -> None:
+    """Sorting needs whole objects; a server that sent only metadata gets asked for them."""
+    rows = (item.table or {}).get("rows") or []
+    if not rows or all((r.get("object") or {}).get("kind") != "PartialObjectMetadata"
+                       for r in rows):
+        return
+    rtype = item.target.rtype
+    listed = await session.resource(rtype, _namespace(session, rtype)).list_all(
+        label_selector=opts.selector, field_selector=opts.field_selector)
+    by_key = {((o.get("metadata") or {}).get("namespace"), (o.get("metadata") or {}).get("name")): o
+              for o in listed.items}
+    for row in rows:
+        meta = (row.get("object") or {}).get("metadata") or {}
+        full = by_key.get((meta.get("namespace"), meta.get("name")))
+        if full is not None:
+            row["object"] = full
 
 
 def _sort_key(template: jsonpath.JSONPath, obj: Any) -> tuple[int, Any]:

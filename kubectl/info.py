@@ -236,7 +236,7 @@ def _type_name(schemas: dict[str, Any], node: dict[str, Any]) -> str:
 
 def _wrap(text: str, indent: int) -> str:
     width = max(20, 80 - indent)
-    lines = []
+    lines: list[str] = []
     for paragraph in text.split("\n"):
         wrapped = textwrap.wrap(paragraph, width) or [""]
         lines.extend(" " * indent + line if line else "" for line in wrapped)

@@ -407,6 +407,7 @@ async def scale(session: Session, args: list[str], replicas: int | None, current
                            "than or equal to 0")
     if current < -1:
         raise CommandError("The --current-replicas must specify an integer of -1 or greater")
+    refs: list[tuple[ObjectRef, dict[str, Any] | None]]
     if filenames:
         refs = [(r, None) for r in await _refs(session, [], filenames)]
     else:

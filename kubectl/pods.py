@@ -159,10 +159,10 @@ async def logs(session: Session, opts: LogsOptions) -> int:
                 await _stream_log(session, pod, container, opts, prefix)
             except (StatusError, CommandError) as err:
                 failures.append(err)
-    for err in failures:
-        if not isinstance(err, StatusError | CommandError):
-            raise err
-        print(format_error(err), file=sys.stderr)
+    for failure in failures:
+        if not isinstance(failure, StatusError | CommandError):
+            raise failure
+        print(format_error(failure), file=sys.stderr)
     return 1 if failures and not opts.ignore_errors else 0
 
 
@@ -348,9 +348,9 @@ async def port_forward(session: Session, target: str, ports: list[str],
     pods_type = await session.resolve("pods")
     path = pods_type.path(pod["metadata"]["namespace"], pod["metadata"]["name"], "portforward")
     servers = []
-    for local, remote in pairs:
+    for local_port, remote_port in pairs:
         for address in addresses:
-            servers.append(await _listen(session, path, address, local, remote,
+            servers.append(await _listen(session, path, address, local_port, remote_port,
                                          forward_connection))
     await asyncio.gather(*(s.serve_forever() for s in servers))
     return 0

@@ -239,8 +239,8 @@ async def undo(session: Session, args: list[str], selector: str | None, filename
             errors.append(err)
             continue
         report(ref.rtype, ref.name, message, dry_run)
-    for err in errors:
-        print(format_error(err), file=sys.stderr)
+    for failure in errors:
+        print(format_error(failure), file=sys.stderr)
     return 1 if errors else 0
 
 

@@ -218,17 +218,17 @@ class Session:
 def match_resource(name: str, rows: list[ResourceType]) -> ResourceType | None:
     """kubectl's RESTMapper match: name forms, optionally qualified by group or version.group."""
     text = name.lower()
-    candidates = [(text, None, None)]
+    candidates: list[tuple[str, str | None, str | None]] = [(text, None, None)]
     if "." in text:
         resource, _, rest = text.partition(".")
         candidates.append((resource, rest, None))
-        version, _, group = rest.partition(".")
-        if group:
-            candidates.append((resource, group, version))
-    for resource, group, version in candidates:
+        maybe_version, _, maybe_group = rest.partition(".")
+        if maybe_group:
+            candidates.append((resource, maybe_group, maybe_version))
+    for wanted, group, version in candidates:
         for row in rows:
             names = {row.plural, row.singular, row.kind.lower(), *row.short_names}
-            if resource not in names:
+            if wanted not in names:
                 continue
             if group is not None and row.group != group:
                 continue

@@ -60,8 +60,8 @@ def parse_condition(spec: str) -> Condition:
     if lowered == "create":
         return Condition("create", lambda obj: obj is not None)
     if spec.startswith("condition="):
-        name, _, value = spec[len("condition="):].partition("=")
-        return Condition("condition", _condition_test(name, value or "true"))
+        name, _, status = spec[len("condition="):].partition("=")
+        return Condition("condition", _condition_test(name, status or "true"))
     if spec.startswith("jsonpath="):
         parts = split_jsonpath(spec[len("jsonpath="):])
         if not 1 <= len(parts) <= 2:
@@ -70,7 +70,7 @@ def parse_condition(spec: str) -> Condition:
         expression = jsonpath.relaxed(parts[0])
         if not expression:
             raise CommandError("jsonpath expression cannot be empty")
-        value = parts[1].strip("'\"") if len(parts) == 2 else None
+        value: str | None = parts[1].strip("'\"") if len(parts) == 2 else None
         if value == "":
             raise CommandError("jsonpath wait has to have a value after equal sign, like "
                                "--for=jsonpath='{.status.readyReplicas}'=3")

@@ -603,6 +603,3 @@ def _ref_string(source: dict[str, Any]) -> str:
         return f"configmap {ref.get('name', '')}, key {ref.get('key', '')}"
     return "invalid reference"
 
-
-def not_found(ref: ObjectRef) -> NotFound:
-    return NotFound.for_resource(ref.rtype.plural, ref.name, ref.rtype.group)

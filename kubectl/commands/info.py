@@ -155,13 +155,16 @@ def config_set_context(
 def completion(shell: Annotated[str, typer.Argument(help="bash, zsh, fish or powershell.")]
                ) -> None:
     """Output shell completion code for the specified shell (bash, zsh, fish, powershell)."""
-    from typer._completion_shared import get_completion_script
+    def script() -> int:
+        from typer._completion_shared import get_completion_script
 
-    if shell not in ("bash", "zsh", "fish", "powershell", "pwsh"):
-        run_local(lambda: (_ for _ in ()).throw(cli.CommandError(
-            f'Unsupported shell type "{shell}".')))
-    print(get_completion_script(prog_name="skiffctl", complete_var="_SKIFFCTL_COMPLETE",
-                                shell=shell))
+        if shell not in ("bash", "zsh", "fish", "powershell", "pwsh"):
+            raise cli.CommandError(f'Unsupported shell type "{shell}".')
+        print(get_completion_script(prog_name="skiffctl", complete_var="_SKIFFCTL_COMPLETE",
+                                    shell=shell))
+        return 0
+
+    run_local(script)
 
 
 def register(app: typer.Typer) -> None:

@@ -210,6 +210,23 @@ def _resolve(schemas: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _description(schemas: dict[str, Any], node: dict[str, Any], depth: int = 0) -> str:
+    """As kubectl's template: this schema's description, then its allOf, items and map values'."""
+    if depth > 20:
+        return ""
+    ref = node.get("$ref")
+    if ref:
+        node = schemas.get(ref.rsplit("/", 1)[-1], node)
+    text = f"{node['description']}\n" if node.get("description") else ""
+    for sub in node.get("allOf") or ():
+        text += _description(schemas, sub, depth + 1)
+    if isinstance(node.get("items"), dict):
+        text += _description(schemas, node["items"], depth + 1)
+    if isinstance(node.get("additionalProperties"), dict):
+        text += _description(schemas, node["additionalProperties"], depth + 1)
+    return text
+
+
 def _type_name(schemas: dict[str, Any], node: dict[str, Any]) -> str:
     """kubectl's ``<string>``, ``<[]Container>``, ``<map[string]string>``, ``<Object>``."""
     ref = node.get("$ref") or next((x.get("$ref") for x in node.get("allOf") or ()
@@ -251,36 +268,60 @@ def _explain_text(schemas: dict[str, Any], rtype: ResourceType, fields: list[str
     out.append(f"KIND:       {rtype.kind}")
     out.append(f"VERSION:    {rtype.version}")
     out.append("")
-    resolved = _resolve(schemas, node)
     if fields:
+        # kubectl's template: the FIELD line, its ENUM lines (or an empty line), a blank.
         out.append(f"FIELD: {fields[-1]} <{_type_name(schemas, node)}>")
+        out.extend(_enum_lines(node) or [""])
         out.append("")
-    description = node.get("description") or resolved.get("description") or ""
+    description = _description(schemas, node).rstrip("\n")
     out.append("DESCRIPTION:")
-    out.append(_wrap(description or "<empty>", 4))
-    props = resolved.get("properties") or {}
-    if props:
+    if description:
+        # kubectl indents the description's trailing newline too: a line of four spaces.
+        out.append(_wrap(description, 4))
         out.append("    ")
+    else:
+        out.append("    <empty>")
+    listed: list[str] = []
+    _fields(listed, schemas, node, 2, recursive)
+    if listed:
         out.append("FIELDS:")
-        required = set(resolved.get("required") or ())
-        _fields(out, schemas, props, required, 2, recursive, set())
+        out.extend(listed)
     return "\n".join(out) + "\n\n"
 
 
-def _fields(out: list[str], schemas: dict[str, Any], props: dict[str, Any], required: set[str],
-            indent: int, recursive: bool, stack: set[str]) -> None:
+def _enum_lines(node: dict[str, Any]) -> list[str]:
+    values = node.get("enum") or []
+    if not values:
+        return []
+    return ["ENUM:", *(f"    {v}" if v != "" else '    ""' for v in values)]
+
+
+def _fields(out: list[str], schemas: dict[str, Any], node: dict[str, Any], indent: int,
+            recursive: bool, seen: frozenset[str] = frozenset()) -> None:
+    """kubectl's ``fieldList``: a schema's properties, following refs, allOf, items and maps.
+
+    ``seen`` holds the refs on the path from the top, so a recursive type stops where it
+    would repeat, while the same type under two fields is listed under both.
+    """
+    ref = node.get("$ref") or ""
+    if ref and ref in seen:
+        return
+    seen = seen | {ref} if ref else seen
+    resolved = schemas.get(ref.rsplit("/", 1)[-1], node) if ref else node
+    required = set(resolved.get("required") or ())
+    props = resolved.get("properties") or {}
     for name in sorted(props):
         prop = props[name]
         marker = " -required-" if name in required else ""
         out.append(f"{' ' * indent}{name}\t<{_type_name(schemas, prop)}>{marker}")
         if recursive:
-            resolved = _resolve(schemas, prop)
-            ref = prop.get("$ref") or ""
-            children = resolved.get("properties") or {}
-            if children and ref not in stack:
-                _fields(out, schemas, children, set(resolved.get("required") or ()), indent + 2,
-                        True, stack | {ref})
+            _fields(out, schemas, prop, indent + 2, True, seen)
             continue
-        description = prop.get("description") or _resolve(schemas, prop).get("description", "")
-        out.append(_wrap(description, indent + 2) if description else "")
+        out.append(_wrap(prop.get("description") or "<no description>", indent + 2))
         out.append("")
+    for sub in resolved.get("allOf") or ():
+        _fields(out, schemas, sub, indent, recursive, seen)
+    if isinstance(resolved.get("items"), dict):
+        _fields(out, schemas, resolved["items"], indent, recursive, seen)
+    if isinstance(resolved.get("additionalProperties"), dict):
+        _fields(out, schemas, resolved["additionalProperties"], indent, recursive, seen)

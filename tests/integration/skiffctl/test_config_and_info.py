@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.skiffctl.conftest import SKIFFCTL, Cli, needs, same_table
+from tests.integration.skiffctl.conftest import SKIFFCTL, Cli, same_table
 
 
 def _both(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str],
@@ -133,8 +133,9 @@ def test_completion_scripts_come_from_typer(skiffctl: Cli) -> None:
     assert "pods" in done.stdout.split() and "pod" in done.stdout.split()
 
 
-@needs("openapi")
 def test_explain_reads_the_servers_openapi(skiffctl: Cli, kubectl: Cli) -> None:
     for args in (["explain", "pods"], ["explain", "deployment.spec.replicas"],
-                 ["explain", "svc.spec", "--recursive"]):
+                 ["explain", "svc.spec", "--recursive"], ["explain", "pods.spec", "--recursive"],
+                 ["explain", "pods.spec.containers"], ["explain", "nodes.status"],
+                 ["explain", "deploy.spec.strategy.rollingUpdate.maxSurge"]):
         assert skiffctl(*args).stdout == kubectl(*args).stdout, args

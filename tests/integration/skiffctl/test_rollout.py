@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.integration.skiffctl.conftest import Cli, Lines, needs, same_text
+from tests.integration.skiffctl.conftest import Cli, Lines, same_text
 from tests.integration.skiffctl.manifests import NGINX_DEPLOYMENT
 
 IMAGES = {1: "nginx:1.7.9", 2: "nginx:1.9.1", 3: "nginx:1.25"}
@@ -134,7 +134,6 @@ def test_status_reports_progress_from_the_deployments_status(skiffctl: Cli) -> N
         "replicas are available..." in lines
 
 
-@needs("controller-manager")
 def test_the_seed_walkthrough_end_to_end(skiffctl: Cli, kubectl: Cli, components: object) -> None:
     """apply, scale to 4, set image, history, undo to revision 1 — with the controllers."""
     components.start("controller_manager.main")  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 __all__ = [
     "Format",
@@ -65,6 +65,10 @@ class Quantity:
         """Read a quantity string; raises ValueError saying what is wrong."""
         if not isinstance(text, str):
             raise ValueError(f"quantity must be a string, not {type(text).__name__}")
+        return _parse_cached(text) if cls is Quantity else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Quantity:
         if not text:
             raise ValueError(f"{_FORMAT_HELP}: got an empty string")
         if text == "0":
@@ -262,6 +266,13 @@ def _canonical_binary(number: int) -> str:
         power += 1
     sign = "-" if number < 0 else ""
     return f"{sign}{magnitude}{_BINARY_BY_POWER[power]}"
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Quantity:
+    # Every pod carries the same few strings ("100m", "64Mi"); parsing them with exact
+    # fractions each time was half of a pod's validation. Quantities are immutable.
+    return Quantity._parse(text)
 
 
 def parse_quantity(text: str) -> Fraction:

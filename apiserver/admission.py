@@ -1,9 +1,12 @@
 """Admission: checks and changes that need more than the object itself.
 
 Validation sees one object; admission may look at others (does the namespace exist, is
-it terminating, is this ClusterIP free). Plugins run in order on every write; each may
-mutate the incoming object or refuse it with a ``StatusError``. ``after_delete`` lets a
-plugin release what it allocated.
+it terminating, is this ClusterIP free). Plugins run in order on every write:
+
+- ``admit_*`` before validation: may change the object or refuse it;
+- ``reserve_*`` after validation, just before the write: may take something shared
+  (an IP, a port); ``abort_*`` gives it back if the write then fails;
+- ``after_update`` / ``after_delete`` once written: release what is no longer held.
 """
 
 from __future__ import annotations
@@ -27,8 +30,19 @@ UNDELETABLE_NAMESPACES = ("default", "kube-system", "kube-public")
 class AdmissionPlugin(Protocol):
     async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None: ...
 
+    async def reserve_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None: ...
+
+    async def abort_create(self, store: ResourceStore, obj: KubeObject) -> None: ...
+
     async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
                            dry_run: bool) -> None: ...
+
+    async def reserve_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                             dry_run: bool) -> None: ...
+
+    async def abort_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None: ...
+
+    async def after_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None: ...
 
     async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None: ...
 
@@ -41,8 +55,26 @@ class Plugin:
     async def admit_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
         return None
 
+    async def reserve_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        return None
+
+    async def abort_create(self, store: ResourceStore, obj: KubeObject) -> None:
+        return None
+
     async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
                            dry_run: bool) -> None:
+        return None
+
+    async def reserve_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                             dry_run: bool) -> None:
+        return None
+
+    async def abort_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None:
+        # Undoing an update is the update the other way round: releasing what the
+        # attempted object held and the stored one does not.
+        await self.after_update(store, old, new)
+
+    async def after_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None:
         return None
 
     async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
@@ -62,10 +94,31 @@ class Admission:
         for plugin in self.plugins:
             await plugin.admit_create(store, obj, dry_run)
 
+    async def reserve_create(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
+        for plugin in self.plugins:
+            await plugin.reserve_create(store, obj, dry_run)
+
+    async def abort_create(self, store: ResourceStore, obj: KubeObject) -> None:
+        for plugin in self.plugins:
+            await plugin.abort_create(store, obj)
+
     async def admit_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
                            dry_run: bool) -> None:
         for plugin in self.plugins:
             await plugin.admit_update(store, new, old, dry_run)
+
+    async def reserve_update(self, store: ResourceStore, new: KubeObject, old: KubeObject,
+                             dry_run: bool) -> None:
+        for plugin in self.plugins:
+            await plugin.reserve_update(store, new, old, dry_run)
+
+    async def abort_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None:
+        for plugin in self.plugins:
+            await plugin.abort_update(store, new, old)
+
+    async def after_update(self, store: ResourceStore, new: KubeObject, old: KubeObject) -> None:
+        for plugin in self.plugins:
+            await plugin.after_update(store, new, old)
 
     async def admit_delete(self, store: ResourceStore, obj: KubeObject, dry_run: bool) -> None:
         for plugin in self.plugins:

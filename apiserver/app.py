@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,12 +22,23 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 
-from apimachinery.errors import AlreadyExists, InternalError, NotFound, StatusError
+from apimachinery.errors import (
+    AlreadyExists,
+    InternalError,
+    NotFound,
+    ServiceUnavailable,
+    StatusError,
+)
 from apimachinery.registry import RESOURCES, by_plural
-from apiserver import discovery
+from apimachinery.schema import ResourceType
+from apiserver import discovery, proxy
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
-from apiserver.handlers import Handlers, RawSendMiddleware, json_response, status_response
+from apiserver.allocators import ServiceAllocation
+from apiserver.handlers import RAW_SEND, Handlers, json_response, status_response
+from apiserver.openapi import OpenAPI
+from apiserver.selection import Predicate
 from apiserver.storage import StorageError
 from apiserver.storage.etcd import EtcdStorage
 from apiserver.store import ResourceStore
@@ -60,11 +72,18 @@ LATENCY = Histogram(
 @dataclass
 class Config:
     etcd_servers: str = "http://127.0.0.1:2379"
-    advertise_address: str = "127.0.0.1:8080"
+    advertise_address: str = "127.0.0.1"
     service_cluster_ip_range: str = "10.96.0.0/12"
     service_node_port_range: str = "30000-32767"
     watch_cache_size: int = 4096
     compaction_interval: float = 300.0
+    secure_port: int = 6443
+    insecure_port: int = 8080
+
+    @property
+    def kubernetes_ip(self) -> str:
+        """The first address of the service range: the ``kubernetes`` Service's."""
+        return str(ipaddress.ip_network(self.service_cluster_ip_range).network_address + 1)
 
 
 @dataclass
@@ -74,10 +93,11 @@ class State:
     cache: WatchCache
     handlers: Handlers
     stores: dict = field(default_factory=dict)
+    kubelets: proxy.KubeletProxy | None = None
     ready: bool = False
 
 
-def create_app(config: Config) -> RawSendMiddleware:
+def create_app(config: Config) -> Entry:
     holder: dict[str, State] = {}
 
     @contextlib.asynccontextmanager
@@ -89,13 +109,74 @@ def create_app(config: Config) -> RawSendMiddleware:
             yield
         finally:
             compactor.cancel()
+            if state.kubelets is not None:
+                await state.kubelets.close()
             await state.cache.stop()
             await state.storage.close()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     _routes(app, holder)
+    _openapi_routes(app, OpenAPI.build())
     _errors(app)
-    return RawSendMiddleware(app)
+    return Entry(app, holder)
+
+
+class Entry:
+    """The outermost ASGI layer: resource requests go straight to the dispatcher.
+
+    Every ``/api/v1/...`` and ``/apis/<group>/<version>/...`` request is a resource
+    request; it needs none of FastAPI's routing and middleware, which cost a fifth of a
+    pod create's CPU. Discovery, health, metrics, OpenAPI and WebSocket upgrades go to
+    the FastAPI app. The server's own ``send`` is kept in the scope for watch fan-out.
+    """
+
+    def __init__(self, app: FastAPI, holder: dict[str, State]) -> None:
+        self.app = app
+        self.holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[RAW_SEND] = send
+            route = _resource_route(scope["path"])
+            if route is not None:
+                response = await self._resource(Request(scope, receive), *route)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _resource(self, request: Request, group: str, version: str, path: str) -> Response:
+        started = time.perf_counter()
+        verb, resource, code = request.method.lower(), path.split("/")[0], 500
+        try:
+            state = self.holder.get("state")
+            if state is None:
+                raise ServiceUnavailable("the apiserver is still starting")
+            response = await state.handlers.dispatch(request, group, version, path)
+            code = response.status_code
+            return response
+        except StatusError as err:
+            code = err.code
+            return status_response(err)
+        except Exception as err:
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            return status_response(InternalError(
+                f"an error on the server ({type(err).__name__}) has prevented the request "
+                "from succeeding"))
+        finally:
+            REQUESTS.labels(verb, resource, str(code)).inc()
+            LATENCY.labels(verb, resource).observe(time.perf_counter() - started)
+
+
+def _resource_route(path: str) -> tuple[str, str, str] | None:
+    """(group, version, rest) of a resource path; None for discovery and the rest."""
+    parts = path.split("/", 5)
+    if len(parts) >= 4 and parts[1] == "api" and parts[3]:
+        if parts[2] != "v1":
+            return None
+        return "", parts[2], "/".join(parts[3:])
+    if len(parts) >= 5 and parts[1] == "apis" and parts[4]:
+        return parts[2], parts[3], "/".join(parts[4:])
+    return None
 
 
 async def start(config: Config) -> State:
@@ -104,15 +185,29 @@ async def start(config: Config) -> State:
     cache = WatchCache(storage, RESOURCES, config.watch_cache_size)
     admission = Admission()
     stores = {rt: ResourceStore(rt, storage, admission) for rt in RESOURCES}
-    namespaces = stores[by_plural("", "namespaces")]
+    namespaces = stores[_core("namespaces")]
     namespace_cache = cache[namespaces.rt]
-    admission.plugins.append(NamespaceLifecycle(namespaces, namespace_cache.phase_of))
+    allocation = ServiceAllocation(storage, config.service_cluster_ip_range,
+                                   config.service_node_port_range)
+    admission.plugins += [NamespaceLifecycle(namespaces, namespace_cache.phase_of), allocation]
     await cache.start()
+    services = _core("services")
+    await allocation.repair(e.decode() for e in cache[services].list(Predicate()))
     await _bootstrap(namespaces)
+    await _kubernetes_service(stores[services], stores[_core("endpoints")], config)
     handlers = Handlers(storage, cache, stores)
-    state = State(config, storage, cache, handlers, stores)
+    kubelets = proxy.KubeletProxy(stores)
+    kubelets.register(handlers)
+    state = State(config, storage, cache, handlers, stores, kubelets)
     state.ready = True
     return state
+
+
+def _core(plural: str) -> ResourceType:
+    rt = by_plural("", plural)
+    if rt is None:
+        raise LookupError(f"the resource table has no core/v1 {plural}")
+    return rt
 
 
 async def _bootstrap(namespaces: ResourceStore) -> None:
@@ -123,6 +218,40 @@ async def _bootstrap(namespaces: ResourceStore) -> None:
             await namespaces.create(None, model.model_validate({"metadata": {"name": name}}))
         except AlreadyExists:
             continue
+
+
+async def _kubernetes_service(services: ResourceStore, endpoints: ResourceStore,
+                              config: Config) -> None:
+    """``default/kubernetes``: the first service IP, port 443, pointing at this apiserver."""
+    first_ip = config.kubernetes_ip
+    host = config.advertise_address
+    # Without HTTPS (tests, local experiments) the Service can only point at plain HTTP.
+    port = config.secure_port or config.insecure_port
+    labels = {"component": "apiserver", "provider": "kubernetes"}
+    service = {
+        "metadata": {"name": "kubernetes", "labels": labels},
+        "spec": {"type": "ClusterIP", "clusterIP": first_ip, "sessionAffinity": "None",
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                            "targetPort": port}]},
+    }
+    subsets = [{"addresses": [{"ip": host}],
+                "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]
+    try:
+        await services.read("default", "kubernetes")
+    except NotFound:
+        try:
+            await services.create("default", services.rt.model.model_validate(service))
+        except AlreadyExists:
+            pass  # another apiserver made it meanwhile
+    try:
+        current, _ = await endpoints.read("default", "kubernetes")
+        if current.to_dict().get("subsets") == subsets:
+            return
+        current_dict = current.to_dict() | {"subsets": subsets}
+        await endpoints.update("default", "kubernetes", endpoints.rt.model.model_validate(current_dict))
+    except NotFound:
+        body = {"metadata": {"name": "kubernetes", "labels": labels}, "subsets": subsets}
+        await endpoints.create("default", endpoints.rt.model.model_validate(body))
 
 
 async def _compact_forever(storage: EtcdStorage, interval: float) -> None:
@@ -140,7 +269,10 @@ async def _compact_forever(storage: EtcdStorage, interval: float) -> None:
 
 def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     def state() -> State:
-        return holder["state"]
+        current = holder.get("state")
+        if current is None:
+            raise ServiceUnavailable("the apiserver is still starting")
+        return current
 
     async def health(request: Request) -> Response:
         if not holder.get("state") or not state().ready:
@@ -162,7 +294,9 @@ def _routes(app: FastAPI, holder: dict[str, State]) -> None:
     async def api(request: Request) -> Response:
         if _wants_aggregated(request):
             return _aggregated(discovery.aggregated_discovery(core=True))
-        return json_response(orjson.dumps(discovery.api_versions(state().config.advertise_address)))
+        config = state().config
+        address = f"{config.advertise_address}:{config.secure_port}"
+        return json_response(orjson.dumps(discovery.api_versions(address)))
 
     async def apis(request: Request) -> Response:
         if _wants_aggregated(request):
@@ -183,38 +317,27 @@ def _routes(app: FastAPI, holder: dict[str, State]) -> None:
             raise NotFound("the server could not find the requested resource")
         return json_response(orjson.dumps(found))
 
-    async def core(request: Request) -> Response:
-        params = request.path_params
-        return await _timed(request, "", params["version"], params["path"])
-
-    async def grouped(request: Request) -> Response:
-        params = request.path_params
-        return await _timed(request, params["group"], params["version"], params["path"])
-
-    async def _timed(request: Request, group: str, version: str, path: str) -> Response:
-        started = time.perf_counter()
-        verb, resource, code = request.method.lower(), path.split("/")[0], 500
-        try:
-            if version != "v1" and not group:
-                raise NotFound("the server could not find the requested resource")
-            response = await state().handlers.dispatch(request, group, version, path)
-            code = response.status_code
-            return response
-        except StatusError as err:
-            code = err.code
-            raise
-        finally:
-            REQUESTS.labels(verb, resource, str(code)).inc()
-            LATENCY.labels(verb, resource).observe(time.perf_counter() - started)
-
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
     app.add_route("/api", api, methods=["GET"])
     app.add_route("/apis", apis, methods=["GET"])
     app.add_route("/api/{version}", resources, methods=["GET"])
     app.add_route("/apis/{group}", group, methods=["GET"])
     app.add_route("/apis/{group}/{version}", resources, methods=["GET"])
-    app.add_route("/api/{version}/{path:path}", core, methods=methods)
-    app.add_route("/apis/{group}/{version}/{path:path}", grouped, methods=methods)
+    proxy.add_websocket_routes(app, lambda: holder["state"].kubelets if "state" in holder else None)
+
+
+def _openapi_routes(app: FastAPI, documents: OpenAPI) -> None:
+    async def v2(request: Request) -> Response:
+        return documents.serve_v2(request)
+
+    async def v3_index(request: Request) -> Response:
+        return documents.serve_v3_index(request)
+
+    async def v3(request: Request) -> Response:
+        return documents.serve_v3(request, request.path_params["path"])
+
+    app.add_route("/openapi/v2", v2, methods=["GET"])
+    app.add_route("/openapi/v3", v3_index, methods=["GET"])
+    app.add_route("/openapi/v3/{path:path}", v3, methods=["GET"])
 
 
 _AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -37,7 +39,7 @@ from apimachinery.errors import (
 )
 from apimachinery.meta import DeleteOptions
 from apimachinery.schema import ResourceType
-from apiserver import printers
+from apiserver import printers, protobuf
 from apiserver.negotiation import Output, negotiate
 from apiserver.requestinfo import RequestInfo, parse_request
 from apiserver.selection import Predicate, selectable_fields
@@ -95,6 +97,8 @@ class Handlers:
         query = dict(request.query_params)
         info = parse_request(request.method, group, version, path, query)
         output = negotiate(request.headers.get("accept"))
+        if output.form == "table" and "includeObject" in query:
+            output = dataclasses.replace(output, include_object=_include_object(query))
         if info.subresource is not None:
             return await self._subresource(request, info, query, output)
         verb = info.verb
@@ -193,11 +197,11 @@ class Handlers:
         token = _encode_continue(revision, next_start, prefix) if more else ""
         return self._render(rt, objects, output, revision=str(revision), cont=token)
 
-    def _render(self, rt: ResourceType, objects: list[dict[str, Any]], output: Output, *,
+    def _render(self, rt: ResourceType, objects: builtins.list[dict[str, Any]], output: Output, *,
                 single: bool = False, revision: str = "", cont: str = "") -> Response:
         body: Any
         if output.form == "table":
-            body = _table(rt, objects, revision, cont)
+            body = _table(rt, objects, revision, cont, output.include_object)
         elif output.form == "metadata":
             items = [_partial(o) for o in objects]
             if single:
@@ -310,8 +314,8 @@ class Handlers:
         return _success()
 
     def _written(self, rt: ResourceType, obj: KubeObject, output: Output, code: int,
-                 warnings: list[str] | None = None) -> Response:
-        headers = {"Warning": ", ".join(f'299 - "{w}"' for w in warnings)} if warnings else None
+                 warnings: builtins.list[str] | None = None) -> Response:
+        headers = {"Warning": ", ".join(_warning(w) for w in warnings)} if warnings else None
         if output.form == "object" and not output.yaml:
             return json_response(obj.to_json(), code, headers)
         response = self._render(rt, [obj.to_dict()], output, single=True)
@@ -458,7 +462,7 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
         event_type, event = item
         obj = event.entry.decode()
         if output.form == "table":
-            converted = _table(rt, [obj], "", "", columns=first[0])
+            converted = _table(rt, [obj], "", "", output.include_object, columns=first[0])
             first[0] = False
         else:
             converted = _partial(obj)
@@ -467,25 +471,12 @@ def _encoder(rt: ResourceType, cacher: Any, output: Output, bookmarks: bool) -> 
     return encode_converted
 
 
+# Where the outermost ASGI layer (apiserver.app.Entry) keeps the server's own ``send``.
+# Watch fan-out writes chunk frames straight to the connection's transport (see
+# :meth:`apiserver.watchcache.Watcher.go_direct`); the transport is reachable only from
+# the server's bound ``send``.
 RAW_SEND = "skiff.raw_send"
 _SLOW_CLIENT_BYTES = 16 * 1024 * 1024
-
-
-class RawSendMiddleware:
-    """Keeps the server's own ``send`` in the scope, under every other middleware.
-
-    Watch fan-out writes chunk frames straight to the connection's transport (see
-    :meth:`apiserver.watchcache.Watcher.go_direct`); the transport is reachable only
-    from the server's bound ``send``.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[RAW_SEND] = send
-        await self.app(scope, receive, send)
 
 
 def chunk_writer(scope: Scope) -> Callable[[bytes], bool] | None:
@@ -504,13 +495,12 @@ def chunk_writer(scope: Scope) -> Callable[[bytes], bool] | None:
     return write
 
 
-class WatchStream:
+class WatchStream(Response):
     """A chunked response that follows a :class:`Watcher` until timeout or disconnect."""
-
-    status_code = 200
 
     def __init__(self, watcher: Watcher, encode: Encoder, timeout: float,
                  initial_end_marker: bool) -> None:
+        super().__init__(status_code=200, media_type=JSON)
         self.watcher = watcher
         self.encode = encode
         self.timeout = timeout
@@ -611,11 +601,8 @@ async def _body(request: Request) -> Any:
     if not raw.strip():
         return None
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type == "application/vnd.kubernetes.protobuf":
-        raise UnsupportedMediaType(
-            "the body of the request was in an unknown format - accepted media types include: "
-            "application/json, application/yaml"
-        )
+    if content_type == protobuf.CONTENT_TYPE:
+        return protobuf.decode(raw)
     try:
         if content_type in ("application/yaml", "application/x-yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)
@@ -637,6 +624,19 @@ async def _delete_options(request: Request, query: dict[str, str]) -> DeleteOpti
     if "orphanDependents" in query:
         options.orphan_dependents = query["orphanDependents"] in _TRUE
     return options
+
+
+def _warning(text: str) -> str:
+    """An RFC 7234 warning: client-go drops one whose quoted text is not escaped."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{quoted}"'
+
+
+def _include_object(query: dict[str, str]) -> str:
+    value = query["includeObject"]
+    if value not in printers.INCLUDE_OBJECT:
+        raise BadRequest(f'includeObject must be None, Metadata or Object, not "{value}"')
+    return value
 
 
 def _dry_run(query: dict[str, str]) -> bool:
@@ -716,13 +716,9 @@ def _partial(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _table(rt: ResourceType, objects: list[dict[str, Any]], revision: str, cont: str,
-           columns: bool = True) -> dict[str, Any]:
-    cells = printers.table_rows(rt, objects)
-    rows = [{"cells": c, "object": _partial(o)} for c, o in zip(cells, objects, strict=True)]
-    table: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": _list_meta(revision, cont), "rows": rows}
-    table["columnDefinitions"] = printers.column_definitions(rt) if columns else []
-    return table
+           include_object: str = "Metadata", columns: bool = True) -> dict[str, Any]:
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": _list_meta(revision, cont),
+            **printers.table(rt, objects, include_object=include_object, with_columns=columns)}
 
 
 def _to_scale(obj: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ _JSON = ("application/json", "application/*", "*/*", "application/yaml", "")
 class Output:
     form: str  # "object" | "table" | "metadata"
     yaml: bool = False
+    include_object: str = "Metadata"  # a table row's object: None, Metadata or Object
 
 
 OBJECT = Output("object")

@@ -159,13 +159,16 @@ class ResourceStore:
         self.strategy.prepare_for_create(obj)
         await self.admission.admit_create(self, obj, dry_run)
         self._validate(obj, self.strategy.validate(obj))
+        await self.admission.reserve_create(self, obj, dry_run)
         if dry_run:
             return obj
         try:
             revision = await self.storage.create(self.key(obj.namespace, obj.name), self.encode(obj))
         except KeyExistsError:
+            await self.admission.abort_create(self, obj)
             raise AlreadyExists.for_resource(self.rt.plural, obj.name, self.rt.group) from None
         except StorageError as err:
+            await self.admission.abort_create(self, obj)
             raise ServiceUnavailable(f"storage is unavailable: {err}") from err
         obj.metadata.resource_version = str(revision)
         return obj
@@ -238,6 +241,7 @@ class ResourceStore:
                 self._validate(new, self.strategy.validate_update(new, current))
             if new == current:
                 return current  # nothing changed: no write, no event
+            await self.admission.reserve_update(self, new, current, dry_run)
             if dry_run:
                 return new
             try:
@@ -247,11 +251,14 @@ class ResourceStore:
                     return new
                 revision = await self.storage.update(key, self.encode(new), kv.mod_revision)
             except RevisionMismatchError:
+                await self.admission.abort_update(self, new, current)
                 if expected_rv is not None:
                     raise self.conflict(name) from None
                 continue
             except StorageError as err:
+                await self.admission.abort_update(self, new, current)
                 raise ServiceUnavailable(f"storage is unavailable: {err}") from err
+            await self.admission.after_update(self, new, current)
             new.metadata.resource_version = str(revision)
             return new
         raise self.conflict(name, "too many concurrent updates; try again")

@@ -45,8 +45,12 @@ class Strategy:
             obj.status = self.initial_status(obj)  # type: ignore[attr-defined]
 
     def initial_status(self, obj: KubeObject) -> Any:
-        """What ``status`` a new object starts with (clients cannot set it on create)."""
-        return None
+        """What ``status`` a new object starts with (clients cannot set it on create):
+        the model's empty status, as Kubernetes resets it to the zero value."""
+        field = type(obj).model_fields.get("status")
+        if field is None:
+            return None
+        return field.get_default(call_default_factory=True)
 
     def default(self, obj: KubeObject) -> None:
         defaults.apply_defaults(obj)
@@ -182,7 +186,51 @@ class JobStrategy(Strategy):
             defaults.job_generated_selector(job)
 
 
+class ServiceStrategy(Strategy):
+    def prepare_for_create(self, obj: KubeObject) -> None:
+        super().prepare_for_create(obj)
+        spec: Any = obj.spec  # type: ignore[attr-defined]
+        if spec.cluster_ip and not spec.cluster_ips:
+            spec.cluster_ips = [spec.cluster_ip]
+
+    def prepare_for_update(self, new: KubeObject, old: KubeObject) -> None:
+        """A client that omits the allocated clusterIP or nodePorts keeps them."""
+        spec: Any = new.spec  # type: ignore[attr-defined]
+        was: Any = old.spec  # type: ignore[attr-defined]
+        if not spec.cluster_ip and spec.type != "ExternalName" and was.type != "ExternalName":
+            spec.cluster_ip, spec.cluster_ips = was.cluster_ip, was.cluster_ips
+        elif spec.cluster_ip and not spec.cluster_ips:
+            spec.cluster_ips = [spec.cluster_ip]
+        if spec.type in ("NodePort", "LoadBalancer"):
+            allocated = {(p.port, p.protocol or "TCP"): p.node_port for p in was.ports or []}
+            for port in spec.ports or []:
+                if not port.node_port:
+                    port.node_port = allocated.get((port.port, port.protocol or "TCP"))
+        else:
+            _drop_external_fields(spec, was)
+        super().prepare_for_update(new, old)
+
+
+def _drop_external_fields(spec: Any, was: Any) -> None:
+    """A Service that stops being NodePort/LoadBalancer loses what only those types have.
+
+    Only values carried over unchanged are dropped; a value the client set on purpose
+    stays and fails validation, as in Kubernetes.
+    """
+    if spec.external_traffic_policy == was.external_traffic_policy:
+        spec.external_traffic_policy = None
+    if spec.health_check_node_port == was.health_check_node_port:
+        spec.health_check_node_port = None
+    held = {p.node_port for p in was.ports or []}
+    for port in spec.ports or []:
+        if port.node_port in held:
+            port.node_port = None
+    if spec.allocate_load_balancer_node_ports == was.allocate_load_balancer_node_ports:
+        spec.allocate_load_balancer_node_ports = None
+
+
 _STRATEGIES: dict[str, type[Strategy]] = {
+    "Service": ServiceStrategy,
     "Pod": PodStrategy,
     "Namespace": NamespaceStrategy,
     "Node": NodeStrategy,

@@ -57,6 +57,7 @@ from client.rest import (
     ScaleSpec,
     ScaleStatus,
 )
+from client.transport import LeanTransport
 from client.watch import EventType, LineSplitter, WatchEvent, WatchStream
 from client.workqueue import (
     BucketRateLimiter,
@@ -72,6 +73,7 @@ from client.workqueue import (
 
 __all__ = [
     "LABELS_INDEX",
+    "LeanTransport",
     "NAMESPACE_INDEX",
     "NODE_INDEX",
     "NORMAL",

@@ -111,9 +111,14 @@ def up_actions(components: list[Component], *, install: bool = True, images: boo
 
 def down_actions() -> list[Action]:
     """Stop every component in reverse start order, including ones no longer installed;
-    then remove what the kubelet made on the host."""
+    then remove what they left on the host: the pods' containers, network and state, and
+    the proxy's chains and routes."""
     stops = [Action(f"stop {c.name}", partial(stop_component, c)) for c in reversed(COMPONENTS)]
-    return [*stops, Action("remove the pods' containers, network and state", remove_pod_leftovers)]
+    return [
+        *stops,
+        Action("remove the pods' containers, network and state", remove_pod_leftovers),
+        Action("remove the proxy's iptables chains and routes", cleanup_proxy),
+    ]
 
 
 def _start(component: Component) -> Action:
@@ -210,6 +215,19 @@ def stop_component(component: Component, context: Context) -> None:
         stop(pid, context.stop_timeout)
         context.say(f"stopped {component.name} (pid {pid})")
     pid_file.unlink(missing_ok=True)
+
+
+def cleanup_proxy(context: Context) -> None:
+    """``skiff-proxy --cleanup``: its KUBE-* chains, node routes and the skiff-svc device."""
+    proxy = next(c for c in COMPONENTS if c.name == "proxy")
+    executable = proxy.executable()
+    # Only a cluster whose `up` ran the proxy owns those: a second cluster beside a real
+    # one (the tests make such) must not take the real one's rules away.
+    if executable is None or not context.config.log_file(proxy.name).exists():
+        return
+    for line in run([executable, "--cleanup"]).output.splitlines():
+        if line.startswith("skiff-proxy: "):
+            context.say(line.removeprefix("skiff-proxy: "))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
 KUBELET_POD_CIDR = "10.244.0.0/24"
 KUBELET_PORT = 10250
 SERVICE_NODE_PORT_RANGE = "30000-32767"
+CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's; plain HTTP on loopback here
+SCHEDULER_PORT = 10259  # skiff-scheduler's /healthz and /metrics (plain HTTP, loopback)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class ClusterConfig:
     def kubelet_dir(self) -> Path:
         """The kubelet's root: pod volumes, IP allocations (SPEC: /var/lib/skiff/kubelet)."""
         return self.data_dir / "kubelet"
+
+    @property
+    def scheduler_config(self) -> Path:
+        return self.data_dir / "scheduler-config.yaml"
 
     @property
     def settings_file(self) -> Path:
@@ -137,12 +143,21 @@ def _kubeconfig(config: ClusterConfig) -> list[str]:
 def _apiserver_args(config: ClusterConfig) -> list[str]:
     return [
         "--etcd-servers", config.etcd.client_url,
-        "--bind-address", "127.0.0.1",
+        "--insecure-bind-address", "127.0.0.1",
         "--insecure-port", str(config.apiserver_port),
         "--secure-port", str(config.secure_port),
         "--service-cluster-ip-range", SERVICE_CLUSTER_IP_RANGE,
         "--service-node-port-range", SERVICE_NODE_PORT_RANGE,
     ]  # fmt: skip
+
+
+def _scheduler_args(config: ClusterConfig) -> list[str]:
+    """Leader election on, as kube-scheduler's default; a KubeSchedulerConfiguration is
+    passed when the operator left one at ``<data dir>/scheduler-config.yaml``."""
+    args = [*_kubeconfig(config), "--leader-elect=true"]
+    if config.scheduler_config.exists():
+        args += ["--config", str(config.scheduler_config)]
+    return args
 
 
 def _node_args(config: ClusterConfig) -> list[str]:
@@ -170,11 +185,19 @@ COMPONENTS: tuple[Component, ...] = (
         health_url=lambda config: f"{config.apiserver_url}/readyz",
         needs_kubeconfig=False,
     ),
-    Component("scheduler", "skiff-scheduler", _kubeconfig, module="scheduler.main"),
+    Component(
+        "scheduler",
+        "skiff-scheduler",
+        _scheduler_args,
+        module="scheduler.main",
+        health_url=lambda config: f"http://127.0.0.1:{SCHEDULER_PORT}/healthz",
+    ),
     Component(
         "controller-manager",
         "skiff-controller-manager",
-        _kubeconfig,
+        lambda config: [*_kubeconfig(config), "--port", str(CONTROLLER_MANAGER_PORT)],
+        # /healthz answers on a standby too; /readyz only on the leader, once synced.
+        health_url=lambda config: f"http://127.0.0.1:{CONTROLLER_MANAGER_PORT}/healthz",
         module="controller_manager.main",
     ),
     Component(
@@ -184,8 +207,20 @@ COMPONENTS: tuple[Component, ...] = (
         health_url=lambda config: f"http://127.0.0.1:{KUBELET_PORT}/healthz",
         module="kubelet.main",
     ),
-    Component("proxy", "skiff-proxy", _node_args, module="proxy.main"),
-    Component("dns", "skiff-dns", _kubeconfig, module="proxy.dns.main"),
+    Component(
+        "proxy",
+        "skiff-proxy",
+        _node_args,
+        health_url=lambda config: "http://127.0.0.1:10256/healthz",  # 200 after the first sync
+        module="proxy.main",
+    ),
+    Component(
+        "dns",
+        "skiff-dns",
+        _kubeconfig,
+        health_url=lambda config: "http://127.0.0.1:8181/ready",  # answering on 10.96.0.10:53
+        module="proxy.dns.main",
+    ),
 )
 
 

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.etcd",
     "tests.fixtures.apiserver",
     "tests.fixtures.components",
+    "tests.fixtures.control_plane",
     "tests.fixtures.kubelet",
 ]
 

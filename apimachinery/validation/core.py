@@ -816,8 +816,9 @@ def validate_event_update(new: core_v1.Event, old: core_v1.Event) -> Errors:
 
 def _quota_errors(quota: core_v1.ResourceQuota) -> Errors:
     errors = validate_resource_list(quota.spec.hard, "spec.hard")
-    errors += validate_resource_list(quota.status.hard, "status.hard")
-    errors += validate_resource_list(quota.status.used, "status.used")
+    if quota.status is not None:  # the apiserver resets it to None on create
+        errors += validate_resource_list(quota.status.hard, "status.hard")
+        errors += validate_resource_list(quota.status.used, "status.used")
     for name in quota.spec.hard or {}:
         errors += [
             FieldError.invalid(f"spec.hard[{name}]", name, msg)

@@ -57,7 +57,9 @@ async def test_generate_name_gives_a_fresh_name_each_time(http: httpx.AsyncClien
     assert all(n.startswith("worker-") and len(n) == len("worker-") + 5 for n in names)
 
 
-async def test_creating_an_existing_name_is_409_already_exists(http: httpx.AsyncClient, namespace: str) -> None:
+async def test_creating_an_existing_name_is_409_already_exists(
+    http: httpx.AsyncClient, namespace: str
+) -> None:
     base = f"/api/v1/namespaces/{namespace}/pods"
     assert (await http.post(base, json=pod("dup"))).status_code == 201
     again = await http.post(base, json=pod("dup"))

@@ -34,7 +34,7 @@ def test_the_apiserver_gets_etcd_and_its_ports() -> None:
     flags = dict(zip(args[::2], args[1::2], strict=True))
     assert flags == {
         "--etcd-servers": "http://127.0.0.1:12379",
-        "--bind-address": "127.0.0.1",
+        "--insecure-bind-address": "127.0.0.1",
         "--insecure-port": "18080",
         "--secure-port": "0",
         "--service-cluster-ip-range": "10.96.0.0/12",

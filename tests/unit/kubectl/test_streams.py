@@ -1,7 +1,7 @@
 """The WebSocket stream protocols, against an in-process server speaking Kubernetes' side.
 
-The kubelet's streaming is not on this branch yet; these tests hold skiffctl's half of
-the protocol to what Kubernetes defines: channel bytes, the v5 close frame, the exit
+These hold skiffctl's half of the protocol to what Kubernetes defines, apart from the
+kubelet (tests/integration/skiffctl/test_streams.py runs it against a real one): channel bytes, the v5 close frame, the exit
 code in the error channel's Status, and port-forward's port announcements.
 """
 

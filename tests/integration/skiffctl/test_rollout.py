@@ -1,10 +1,10 @@
 """rollout history, undo, pause, resume, restart and status for Deployments.
 
-Without the deployment controller on this branch, the first tests give the Deployment
-the ReplicaSets the controller would have made (owner reference, revision and
-change-cause annotations, the template of each revision) and check what skiffctl
-reads from and writes back to them, beside kubectl. The last test runs the seeds'
-whole walkthrough against the real controller once it exists.
+The first tests give the Deployment the ReplicaSets the controller would have made
+(owner reference, revision and change-cause annotations, the template of each revision),
+so what skiffctl reads from and writes back to them is checked beside kubectl on exactly
+known objects. The last test runs the seeds' whole walkthrough against the real
+controller.
 """
 
 from __future__ import annotations

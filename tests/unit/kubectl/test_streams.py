@@ -1,7 +1,7 @@
 """The WebSocket stream protocols, against an in-process server speaking Kubernetes' side.
 
-The kubelet's streaming is not on this branch yet; these tests hold skiffctl's half of
-the protocol to what Kubernetes defines: channel bytes, the v5 close frame, the exit
+These hold skiffctl's half of the protocol to what Kubernetes defines, apart from the
+kubelet (tests/integration/skiffctl/test_streams.py runs it against a real one): channel bytes, the v5 close frame, the exit
 code in the error channel's Status, and port-forward's port announcements.
 """
 
@@ -101,7 +101,7 @@ async def test_port_forward_skips_the_port_announcements_and_carries_bytes() -> 
             assert isinstance(frame, bytes) and frame[0] == 0
             await ws.send(b"\x00echo:" + frame[1:])
 
-    async with _server(handler, ["portforward.k8s.io"]) as url:
+    async with _server(handler, ["v4.channel.k8s.io"]) as url:
         config = Config(server=url)
 
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

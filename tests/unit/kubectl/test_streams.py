@@ -1,8 +1,9 @@
 """The WebSocket stream protocols, against an in-process server speaking Kubernetes' side.
 
 These hold skiffctl's half of the protocol to what Kubernetes defines, apart from the
-kubelet (tests/integration/skiffctl/test_streams.py runs it against a real one): channel bytes, the v5 close frame, the exit
-code in the error channel's Status, and port-forward's port announcements.
+kubelet (tests/integration/skiffctl/test_streams.py runs it against a real one): channel
+bytes, the v5 close frame, the exit code in the error channel's Status, and
+port-forward's port announcements.
 """
 
 from __future__ import annotations

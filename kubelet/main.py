@@ -15,8 +15,10 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import shutil
 import signal
 import socket
+import tempfile
 from pathlib import Path
 
 import uvloop
@@ -72,7 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=10250, help="the kubelet API's port (0: none)")
     p.add_argument("--node-labels", default="", help="k=v,k2=v2 added to the Node")
     p.add_argument("--register-with-taints", default="", help="k=v:Effect,... on the Node")
-    p.add_argument("--runtime", choices=("docker", "fake"), default="docker")
+    p.add_argument("--runtime", choices=("docker", "fake"), default="docker",
+                   help="fake: a hollow node (no containers; its files go in a scratch "
+                        "directory removed at exit, not --root-dir)")
     p.add_argument("--hollow-nodes", type=int, default=0,
                    help="host this many fake nodes in this process (implies --runtime fake)")
     p.add_argument("--hollow-prefix", default="hollow-", help="hollow nodes' name prefix")
@@ -156,7 +160,7 @@ async def _real_node(args: argparse.Namespace, client: Client | None) -> list[Ku
     return [kubelet]
 
 
-def _hollow_nodes(args: argparse.Namespace, api: Config | None) -> list[Kubelet]:
+def _hollow_nodes(args: argparse.Namespace, api: Config | None, root: Path) -> list[Kubelet]:
     count = max(args.hollow_nodes, 1)
     cidrs = ipaddress.ip_network(HOLLOW_POD_CIDRS).subnets(new_prefix=24)
     kubelets = []
@@ -169,7 +173,7 @@ def _hollow_nodes(args: argparse.Namespace, api: Config | None) -> list[Kubelet]
         name = f"{args.hollow_prefix}{i}" if args.hollow_nodes else \
             (args.hostname_override or socket.gethostname())
         cidr = args.pod_cidr if (args.pod_cidr and not args.hollow_nodes) else str(next(cidrs))
-        settings = _config(args, name, pod_cidr=cidr, hollow=True, root_dir=args.root_dir / name)
+        settings = _config(args, name, pod_cidr=cidr, hollow=True, root_dir=root / name)
         kubelets.append(Kubelet(settings, client=client, runtime=FakeRuntime(),
                                 network=FakeNetwork(), volumes=NoVolumes(settings.root_dir),
                                 informers=informers))
@@ -179,8 +183,12 @@ def _hollow_nodes(args: argparse.Namespace, api: Config | None) -> list[Kubelet]
 async def run(args: argparse.Namespace) -> None:
     config = load_config(args.kubeconfig) if args.kubeconfig else None
     hollow = args.runtime == "fake" or args.hollow_nodes > 0
+    scratch: Path | None = None
     if hollow:
-        kubelets = _hollow_nodes(args, config)
+        # Hollow pods' files (resolv.conf, hosts, log dirs) mean nothing after the process:
+        # a scratch directory, not the real node's root, and it goes when the process does.
+        scratch = Path(tempfile.mkdtemp(prefix="skiff-hollow-"))
+        kubelets = _hollow_nodes(args, config, scratch)
     else:
         client = Client(config, user_agent="skiff-kubelet/0.1") if config else None
         kubelets = await _real_node(args, client)
@@ -200,6 +208,8 @@ async def run(args: argparse.Namespace) -> None:
         await kubelet.runtime.close()
     for client in {id(k.client): k.client for k in kubelets if k.client}.values():
         await client.aclose()
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:

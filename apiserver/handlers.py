@@ -35,6 +35,7 @@ from apimachinery.errors import (
     RequestEntityTooLarge,
     ServiceUnavailable,
     StatusError,
+    Timeout,
     UnsupportedMediaType,
 )
 from apimachinery.meta import DeleteOptions
@@ -139,7 +140,14 @@ class Handlers:
         if cont or exact or (limit and rv == ""):
             return await self._list_from_storage(info, predicate, limit, cont, rv, output)
         cacher = self.cache[rt]
-        await cacher.wait_fresh(await self._revision() if rv == "" else _rv(rv))
+        try:
+            await cacher.wait_fresh(await self._revision() if rv == "" else _rv(rv))
+        except Timeout:
+            if rv != "":
+                raise  # a revision the cache has not seen: 504, as in Kubernetes
+            # A consistent read the cache cannot catch up with in time (a burst of
+            # writes): etcd serves it, as Kubernetes' cacher falls back.
+            return await self._list_from_storage(info, predicate, 0, "", "", output)
         revision = cacher.rv
         entries = cacher.list(predicate)
         if output.form == "object" and not output.yaml:

@@ -481,7 +481,7 @@ class WatchCache:
                  capacity: int = 4096) -> None:
         self.storage = storage
         self.cachers: dict[ResourceType, Cacher] = {
-            rt: Cacher(rt, storage, capacity, _TRIGGERS.get(rt.kind)) for rt in resources
+            rt: Cacher(rt, storage, capacity, _TRIGGERS.get(rt.kind, _DEFAULT_TRIGGER)) for rt in resources
         }
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -515,6 +515,8 @@ class WatchCache:
                 watcher.close("the apiserver is shutting down")
 
 
-# Fields whose exact value most watchers pin, indexed so a change reaches only the
-# watchers that asked for it (every kubelet watches pods with spec.nodeName=<node>).
+# The field whose exact value most watchers pin, indexed so a change reaches only the
+# watchers that asked for it: every kubelet watches pods with spec.nodeName=<node> and
+# its own Node by metadata.name, as do clients waiting on one object.
 _TRIGGERS = {"Pod": "spec.nodeName"}
+_DEFAULT_TRIGGER = "metadata.name"

@@ -129,6 +129,31 @@ async def test_a_field_selector_on_node_name_sees_only_that_nodes_pods(
     assert got[0]["object"]["spec"]["nodeName"] == "n1"
 
 
+async def test_a_field_selector_on_the_name_sees_only_that_object(
+    http: httpx.AsyncClient, namespace: str
+) -> None:
+    """Watches pinned to one name (a kubelet on its Node, ``kubectl wait``) are indexed by
+    it: the same name elsewhere, and other names, never reach them."""
+    other = f"{namespace}-x"
+    assert (await http.post("/api/v1/namespaces", json={"metadata": {"name": other}})).status_code == 201
+    base = f"/api/v1/namespaces/{namespace}/configmaps"
+    rv = (await http.get(base)).json()["metadata"]["resourceVersion"]
+    watching = asyncio.create_task(
+        collect(http, base, {"resourceVersion": rv, "fieldSelector": "metadata.name=cfg"}, 3)
+    )
+    await http.post(f"/api/v1/namespaces/{other}/configmaps", json={"metadata": {"name": "cfg"}})
+    await http.post(base, json={"metadata": {"name": "cfg-2"}})
+    await http.post(base, json={"metadata": {"name": "cfg"}, "data": {"a": "1"}})
+    await http.patch(f"{base}/cfg", content=b'{"data":{"a":"2"}}',
+                     headers={"content-type": "application/merge-patch+json"})
+    await http.delete(f"{base}/cfg")
+    got = await watching
+    assert summary(got) == [("ADDED", "cfg"), ("MODIFIED", "cfg"), ("DELETED", "cfg")]
+    assert {e["object"]["metadata"]["namespace"] for e in got} == {namespace}
+    assert got[1]["object"]["data"] == {"a": "2"}
+    await http.delete(f"/api/v1/namespaces/{other}")
+
+
 async def test_bookmarks_mark_the_end_of_initial_events(http: httpx.AsyncClient, namespace: str) -> None:
     base = f"/api/v1/namespaces/{namespace}/pods"
     await http.post(base, json=pod("b1"))

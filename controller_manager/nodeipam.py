@@ -10,8 +10,9 @@ range allocator:
 * before the first sync every subnet already held by a node is marked used, so a
   restart never hands one out twice;
 * ``sync(node)`` gives a node without ``podCIDR`` a free subnet, re-reading the node
-  from the API first (another writer may have set one) and writing with its
-  resourceVersion, so a lost race releases the subnet and retries;
+  from the API first (another writer may have set one) and patching only the spec (the
+  kubelet's heartbeats keep changing the rest); ``podCIDR`` is immutable once set, so a
+  lost race is refused, releases the subnet and retries;
 * a deleted node's subnet is released, and nodes that found the range exhausted
   (event ``CIDRNotAvailable``) are retried then.
 """
@@ -167,10 +168,11 @@ class NodeIPAMController(Controller):
             self.recorder.event(fresh, WARNING, "CIDRNotAvailable",
                                 f"Node {name} status is now: CIDRNotAvailable")
             return
-        fresh.spec.pod_cidr = cidr
-        fresh.spec.pod_cidrs = [cidr]
         try:
-            await api.update(fresh)
+            # A patch of the spec alone, as Kubernetes' range allocator does: the kubelet's
+            # heartbeats change the Node all the time, and a full update would lose to them.
+            # spec.podCIDR cannot change once set, so a value set meanwhile is Invalid here.
+            await api.patch(name, {"spec": {"podCIDR": cidr, "podCIDRs": [cidr]}})
         except (Conflict, Invalid, NotFound):
             self.cidrs.release(cidr)  # changed meanwhile: look again
             raise

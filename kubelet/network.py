@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_BRIDGE = "skiff0"
-DEFAULT_SERVICE_DEVICE = "skiff-svc0"
+DEFAULT_SERVICE_DEVICE = "skiff-svc"  # shared with skiff-proxy (proxy/netdev.py)
 DEFAULT_CLUSTER_CIDR = "10.244.0.0/16"
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
 CLONE_NEWNET = 0x40000000

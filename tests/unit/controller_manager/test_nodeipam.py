@@ -70,7 +70,7 @@ def test_other_mask_sizes_work() -> None:
 async def test_a_new_node_gets_a_free_subnet() -> None:
     async with Harness.start(NodeIPAMController, node("n1", "10.244.0.0/24"), node("n2")) as h:
         await h.controller.sync("n2")
-        assert h.writes() == ["update nodes n2"]
+        assert h.writes() == ["patch nodes n2"]
         assert cidr_of(h, "n2") == "10.244.1.0/24"
         stored = h.fake.get(Node, None, "n2")
         assert stored is not None and stored["spec"]["podCIDRs"] == ["10.244.1.0/24"]
@@ -94,7 +94,7 @@ async def test_a_node_given_a_subnet_meanwhile_keeps_it() -> None:
 
 async def test_a_lost_race_releases_the_subnet_and_retries() -> None:
     async with Harness.start(NodeIPAMController, node("n1")) as h:
-        h.fake.fail(Conflict.for_resource("nodes", "n1"), verb="update")
+        h.fake.fail(Conflict.for_resource("nodes", "n1"), verb="patch")
         with pytest.raises(Conflict):
             await h.controller.sync("n1")
         await h.controller.sync("n1")

@@ -1,0 +1,39 @@
+#!/bin/bash
+# A demo node: this container's own dockerd, then skiff-kubelet, skiff-proxy and skiff-dns
+# against the control plane's apiserver (HTTPS, with the CA the control plane shares in
+# /etc/skiff/cluster). The node's name is the container's hostname; its InternalIP is its
+# address on the demo network (eth0).
+set -euo pipefail
+source /opt/skiff/bin/supervise.sh
+
+NODE_NAME=$(hostname)
+NODE_IP=$(own_ip eth0)
+CLUSTER_DIR=/etc/skiff/cluster
+REGISTRY=${SKIFF_REGISTRY:-registry.skiff:5000}
+say "node $NODE_NAME, InternalIP $NODE_IP"
+
+# Pods' containers go into a cgroup under this container's own, so `docker stats` on the
+# node counts them, as it would count a machine's.
+CGROUP_PARENT=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+
+# The pods' network is the kubelet's bridge: dockerd makes no bridge and no iptables rules.
+supervise dockerd dockerd \
+    --insecure-registry "$REGISTRY" \
+    --bridge none --iptables=false --ip-masq=false \
+    --storage-driver overlay2 \
+    --cgroup-parent "${CGROUP_PARENT:-/skiff-node}" \
+    --log-level warn
+wait_for 60 "dockerd" docker info
+
+# The pause image is built on the host (no registry serves skiff/pause:3.9).
+docker load --quiet --input /opt/skiff/images/pause.tar
+
+wait_for 300 "the control plane's kubeconfig" test -s "$CLUSTER_DIR/kubeconfig"
+KUBECONFIG_FILE=$CLUSTER_DIR/kubeconfig
+
+supervise kubelet skiff-kubelet --kubeconfig "$KUBECONFIG_FILE" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+supervise proxy skiff-proxy --kubeconfig "$KUBECONFIG_FILE" --hostname-override "$NODE_NAME"
+supervise dns skiff-dns --kubeconfig "$KUBECONFIG_FILE"
+
+wait

@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 SKIFF := $(VENV)/bin/skiff
 ETCD_DATA := /var/lib/skiff/etcd
+# The packages mypy checks (all of skiff's code; tests are left to pytest).
+TYPED := apimachinery client apiserver scheduler controller_manager kubelet proxy kubectl deploy
 
 .PHONY: deps venv up down clean test test-e2e lint bench demo demo-down demo-clean
 
@@ -32,8 +34,7 @@ clean: down
 
 # The whole suite: unit, integration and e2e. Exit 5 from pytest (nothing collected) is a
 # failure here: the suite is never empty, so an empty run means collection went wrong.
-test: deps venv
-	$(VENV)/bin/lint-imports --no-logo
+test: deps venv lint
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$rc
@@ -47,6 +48,7 @@ test-e2e: deps venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy $(TYPED)
 
 bench: deps venv
 	@set -e; found=0; for script in bench/[!_]*.py; do \

@@ -32,6 +32,7 @@ from apimachinery.errors import (
     StatusError,
 )
 from apimachinery.registry import RESOURCES, by_plural
+from apimachinery.schema import ResourceType
 from apiserver import discovery, proxy
 from apiserver.admission import SYSTEM_NAMESPACES, Admission, NamespaceLifecycle
 from apiserver.allocators import ServiceAllocation
@@ -184,22 +185,29 @@ async def start(config: Config) -> State:
     cache = WatchCache(storage, RESOURCES, config.watch_cache_size)
     admission = Admission()
     stores = {rt: ResourceStore(rt, storage, admission) for rt in RESOURCES}
-    namespaces = stores[by_plural("", "namespaces")]
+    namespaces = stores[_core("namespaces")]
     namespace_cache = cache[namespaces.rt]
     allocation = ServiceAllocation(storage, config.service_cluster_ip_range,
                                    config.service_node_port_range)
     admission.plugins += [NamespaceLifecycle(namespaces, namespace_cache.phase_of), allocation]
     await cache.start()
-    services = by_plural("", "services")
+    services = _core("services")
     await allocation.repair(e.decode() for e in cache[services].list(Predicate()))
     await _bootstrap(namespaces)
-    await _kubernetes_service(stores[services], stores[by_plural("", "endpoints")], config)
+    await _kubernetes_service(stores[services], stores[_core("endpoints")], config)
     handlers = Handlers(storage, cache, stores)
     kubelets = proxy.KubeletProxy(stores)
     kubelets.register(handlers)
     state = State(config, storage, cache, handlers, stores, kubelets)
     state.ready = True
     return state
+
+
+def _core(plural: str) -> ResourceType:
+    rt = by_plural("", plural)
+    if rt is None:
+        raise LookupError(f"the resource table has no core/v1 {plural}")
+    return rt
 
 
 async def _bootstrap(namespaces: ResourceStore) -> None:

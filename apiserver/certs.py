@@ -39,7 +39,7 @@ def ensure_serving_cert(cert_dir: Path, ips: list[str]) -> ServingCert:
     paths = ServingCert(cert_dir / "ca.crt", cert_dir / "apiserver.crt", cert_dir / "apiserver.key")
     if not paths.ca_file.exists():
         _write_ca(cert_dir)
-    wanted = {ipaddress.ip_address(ip) for ip in ips}
+    wanted: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = {ipaddress.ip_address(ip) for ip in ips}
     if not paths.cert_file.exists() or not wanted <= _covered_ips(paths.cert_file):
         _issue(cert_dir, paths, sorted(wanted, key=str))
     return paths
@@ -73,13 +73,14 @@ def _write_ca(cert_dir: Path) -> None:
     (cert_dir / "ca.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _issue(cert_dir: Path, paths: ServingCert, ips: list[ipaddress._BaseAddress]) -> None:
+def _issue(cert_dir: Path, paths: ServingCert,
+           ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> None:
     ca_key = serialization.load_pem_private_key((cert_dir / "ca.key").read_bytes(), None)
     ca = x509.load_pem_x509_certificate(paths.ca_file.read_bytes())
     key = _key()
     now = datetime.datetime.now(datetime.UTC)
     names: list[x509.GeneralName] = [x509.DNSName(n) for n in _DNS_NAMES]
-    names += [x509.IPAddress(ip) for ip in ips]  # type: ignore[arg-type]
+    names += [x509.IPAddress(ip) for ip in ips]
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
@@ -96,10 +97,11 @@ def _issue(cert_dir: Path, paths: ServingCert, ips: list[ipaddress._BaseAddress]
     paths.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _covered_ips(cert_file: Path) -> set[ipaddress._BaseAddress]:
+def _covered_ips(cert_file: Path) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return set()
-    return set(san.get_values_for_type(x509.IPAddress))
+    return {ip for ip in san.get_values_for_type(x509.IPAddress)
+            if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import dataclasses
 import logging
 import random
@@ -196,7 +197,7 @@ class Handlers:
         token = _encode_continue(revision, next_start, prefix) if more else ""
         return self._render(rt, objects, output, revision=str(revision), cont=token)
 
-    def _render(self, rt: ResourceType, objects: list[dict[str, Any]], output: Output, *,
+    def _render(self, rt: ResourceType, objects: builtins.list[dict[str, Any]], output: Output, *,
                 single: bool = False, revision: str = "", cont: str = "") -> Response:
         body: Any
         if output.form == "table":
@@ -313,7 +314,7 @@ class Handlers:
         return _success()
 
     def _written(self, rt: ResourceType, obj: KubeObject, output: Output, code: int,
-                 warnings: list[str] | None = None) -> Response:
+                 warnings: builtins.list[str] | None = None) -> Response:
         headers = {"Warning": ", ".join(_warning(w) for w in warnings)} if warnings else None
         if output.form == "object" and not output.yaml:
             return json_response(obj.to_json(), code, headers)
@@ -494,13 +495,12 @@ def chunk_writer(scope: Scope) -> Callable[[bytes], bool] | None:
     return write
 
 
-class WatchStream:
+class WatchStream(Response):
     """A chunked response that follows a :class:`Watcher` until timeout or disconnect."""
-
-    status_code = 200
 
     def __init__(self, watcher: Watcher, encode: Encoder, timeout: float,
                  initial_end_marker: bool) -> None:
+        super().__init__(status_code=200, media_type=JSON)
         self.watcher = watcher
         self.encode = encode
         self.timeout = timeout

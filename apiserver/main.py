@@ -13,6 +13,7 @@ import asyncio
 import logging
 import socket
 from pathlib import Path
+from typing import Any, Literal
 
 import uvicorn
 import uvloop
@@ -80,12 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     app = create_app(config)
     servers = []
-    common = dict(loop="uvloop", http="httptools", access_log=False, log_level="warning",
-                  timeout_keep_alive=120, timeout_graceful_shutdown=3,
-                  ws=WebSocketProtocol)  # takes kubectl's port-forward subprotocol (proxy.py)
     if args.insecure_port:
-        servers.append(uvicorn.Server(uvicorn.Config(
-            app, host=args.insecure_bind_address, port=args.insecure_port, **common)))
+        servers.append(_server(app, args.insecure_bind_address, args.insecure_port))
     if args.secure_port:
         cert, key = args.tls_cert_file, args.tls_private_key_file
         if not cert:
@@ -94,12 +91,21 @@ def main(argv: list[str] | None = None) -> None:
             pki = ensure_serving_cert(Path(args.cert_dir), sorted({"127.0.0.1", advertise,
                                                                    config.kubernetes_ip}))
             cert, key = str(pki.cert_file), str(pki.key_file)
-        servers.append(uvicorn.Server(uvicorn.Config(
-            app, host=args.bind_address, port=args.secure_port, ssl_certfile=cert, ssl_keyfile=key,
-            lifespan="off" if servers else "auto", **common)))
+        servers.append(_server(app, args.bind_address, args.secure_port, cert=cert, key=key,
+                               lifespan="off" if servers else "auto"))
     if not servers:
         raise SystemExit("skiff-apiserver: both --insecure-port and --secure-port are 0")
     uvloop.run(_serve(servers))
+
+
+def _server(app: Any, host: str, port: int, *, cert: str | None = None, key: str | None = None,
+            lifespan: Literal["auto", "on", "off"] = "auto") -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, lifespan=lifespan,
+        loop="uvloop", http="httptools", access_log=False, log_level="warning",
+        timeout_keep_alive=120, timeout_graceful_shutdown=3,
+        ws=WebSocketProtocol,  # takes kubectl's port-forward subprotocol name (proxy.py)
+    ))
 
 
 async def _serve(servers: list[uvicorn.Server]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import builtins
 import logging
 import time
 from collections import deque
@@ -390,7 +391,7 @@ class Cacher:
         entry = self.get(None, name)
         return None if entry is None else entry.fields.get("status.phase") or "Active"
 
-    def list_envelope(self, items: list[Entry], rv: int, extra_meta: bytes = b"") -> bytes:
+    def list_envelope(self, items: builtins.list[Entry], rv: int, extra_meta: bytes = b"") -> bytes:
         """A ``<Kind>List`` built by joining the cached bytes."""
         meta = b'{"resourceVersion":"' + str(rv).encode() + b'"' + extra_meta + b"}"
         return b"".join((

@@ -322,12 +322,15 @@ class FakeApiServer:
                 dry_run: bool = False) -> Obj:
         obj = copy.deepcopy(body)
         md = obj.setdefault("metadata", {})
-        if not md.get("name") and md.get("generateName"):
-            md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
-        if not md.get("name"):
-            raise BadRequest("name or generateName is required")
         if rtype.namespaced:
             md["namespace"] = namespace or md.get("namespace") or "default"
+        if not md.get("name") and md.get("generateName"):
+            # Like the apiserver, a generated name that is taken is generated again.
+            md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
+            while self._key(rtype, md.get("namespace"), md["name"]) in self.objects:
+                md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
+        if not md.get("name"):
+            raise BadRequest("name or generateName is required")
         obj.setdefault("apiVersion", rtype.api_version)
         obj.setdefault("kind", rtype.kind)
         key = self._key(rtype, md.get("namespace"), md["name"])
@@ -356,6 +359,13 @@ class FakeApiServer:
         new = copy.deepcopy(old)
         if status:
             new["status"] = copy.deepcopy(body.get("status"))
+            # As Kubernetes' status strategies: labels and annotations may change too.
+            for field_name in ("labels", "annotations"):
+                value = (body.get("metadata") or {}).get(field_name)
+                if value is None:
+                    new["metadata"].pop(field_name, None)
+                else:
+                    new["metadata"][field_name] = copy.deepcopy(value)
         else:
             keep_status = old.get("status")
             new = copy.deepcopy(body)

@@ -48,7 +48,7 @@ from client import (
     SharedInformerFactory,
     load_config,
 )
-from controller_manager import cluster  # MERGE: `from controller_manager import cluster, workloads`
+from controller_manager import cluster, workloads
 from controller_manager.controller import (
     DURATION_BUCKETS,
     Controller,
@@ -62,8 +62,7 @@ __all__ = ["CONTROLLERS", "enabled_controllers", "main", "parse_args", "parse_du
 log = logging.getLogger("controller_manager")
 
 # The controllers this binary knows, by their --controllers names.
-# MERGE: the lead adds the workload controllers on the next line: **workloads.CONTROLLERS
-CONTROLLERS: dict[str, type[Controller]] = {**cluster.CONTROLLERS}
+CONTROLLERS: dict[str, type[Controller]] = {**cluster.CONTROLLERS, **workloads.CONTROLLERS}
 
 LEASE_NAME = "kube-controller-manager"
 LEASE_NAMESPACE = "kube-system"
@@ -183,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "how long pods stay on a not-ready or unreachable node (Kubernetes: 300s)")
     _duration_flag(parser, "--resource-quota-sync-period", "5m",
                    "how often every quota is recounted")
+    _duration_flag(parser, "--job-pod-failure-backoff", "10s",
+                   "first delay before a Job replaces a failed pod, doubling to 10m "
+                   "(skiff's flag; Kubernetes fixes it at 10s)")
     parser.add_argument("--cluster-cidr", default="10.244.0.0/16", metavar="CIDR",
                         help="the pod network; node subnets are cut from it")
     parser.add_argument("--node-cidr-mask-size", type=int, default=24, metavar="BITS",
@@ -235,6 +237,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         resource_quota_sync_period=args.resource_quota_sync_period,
         concurrency={c: n for c in CONCURRENCY_FLAGS.values()
                      if (n := getattr(args, f"concurrent_{c}")) is not None},
+        extra={"job_backoff_seconds": args.job_pod_failure_backoff},
     )
     for name, workers in options.concurrency.items():
         if workers < 1:

@@ -263,8 +263,8 @@ class EtcdStorage:
     async def _dispatch(self, response: Any) -> None:
         revision = int(response.header.revision)
         if response.watch_id == _PROGRESS_WATCH_ID and not response.events:
-            for watch in list(self._watches.values()):
-                await _deliver(watch.sink, [], revision)
+            for each in list(self._watches.values()):
+                await _deliver(each.sink, [], revision)
             return
         watch = self._watches.get(response.watch_id)
         if watch is None:

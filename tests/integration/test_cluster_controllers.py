@@ -335,8 +335,10 @@ async def test_nodes_get_distinct_pod_cidrs_and_a_deleted_nodes_cidr_is_reused(
 
 async def test_a_node_that_stops_renewing_its_lease_goes_unknown_and_its_pods_are_evicted(
         control_plane_factory: Callable[..., ControlPlane], api: Client, namespace: str) -> None:
+    # The StatefulSet and DaemonSet here only own hand-made pods: their controllers stay off.
     control_plane_factory("--node-monitor-grace-period=4s", "--pod-eviction-timeout=2s",
-                          "--node-monitor-period=1s", scheduler=False)
+                          "--node-monitor-period=1s", "--controllers=*,-statefulset,-daemonset",
+                          scheduler=False)
     node = unique("lost")
     nodes, pods = api.resource(Node), api.resource(Pod, namespace)
     sts = await api.resource(StatefulSet, namespace).create(StatefulSet.model_validate({

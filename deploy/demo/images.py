@@ -66,7 +66,6 @@ DEMO_IMAGES = (FRONTEND_IMAGE, REDIS_IMAGE, REGISTRY_IMAGE, NODE_IMAGE, CONTROL_
                BASE_IMAGE, DEBIAN_IMAGE)
 
 IMAGES_DIR = DEMO_DIR / "images"
-GUESTBOOK_DIR = DEMO_DIR / "guestbook"
 OUT_DIR = REPO_ROOT / "_out" / "demo"  # build contexts and wheels (git-ignored)
 _SOURCE_SKIP = ("__pycache__", "*.pyc")
 
@@ -103,8 +102,8 @@ def build_all(progress: Progress = print, client: docker.DockerClient | None = N
         lambda: ensure_control_plane(client, progress, base, skiff),
         lambda: ensure_node(client, progress, base, skiff),
         lambda: ensure_simple(client, progress, REGISTRY_IMAGE, IMAGES_DIR / "registry"),
-        lambda: ensure_simple(client, progress, REDIS_IMAGE, GUESTBOOK_DIR / "redis"),
-        lambda: ensure_simple(client, progress, FRONTEND_IMAGE, GUESTBOOK_DIR / "frontend"),
+        lambda: ensure_simple(client, progress, REDIS_IMAGE, IMAGES_DIR / "guestbook-redis"),
+        lambda: ensure_simple(client, progress, FRONTEND_IMAGE, IMAGES_DIR / "guestbook-frontend"),
     ):
         build()
 

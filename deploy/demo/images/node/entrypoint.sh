@@ -12,6 +12,10 @@ CLUSTER_DIR=/etc/skiff/cluster
 REGISTRY=${SKIFF_REGISTRY:-registry.skiff:5000}
 say "node $NODE_NAME, InternalIP $NODE_IP"
 
+# Docker mounts /sys read-only in a container that is not privileged; the kubelet puts
+# each pod's bridge port in hairpin mode through it.
+mount -o remount,rw /sys || say "warning: /sys stays read-only (no hairpin mode for pods)"
+
 # Pods' containers go into a cgroup under this container's own, so `docker stats` on the
 # node counts them, as it would count a machine's.
 CGROUP_PARENT=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
@@ -33,7 +37,14 @@ KUBECONFIG_FILE=$CLUSTER_DIR/kubeconfig
 
 supervise kubelet skiff-kubelet --kubeconfig "$KUBECONFIG_FILE" \
     --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
-supervise proxy skiff-proxy --kubeconfig "$KUBECONFIG_FILE" --hostname-override "$NODE_NAME"
 supervise dns skiff-dns --kubeconfig "$KUBECONFIG_FILE"
+
+# Both the kubelet and the proxy put their jump first in FORWARD; the proxy's (REJECT for
+# Services without endpoints) must end up above the kubelet's (ACCEPT everything on the
+# bridge), or a pod's connection to such a Service hangs instead of being refused. The
+# kubelet adds its jump once node IPAM has given the node its podCIDR, so the proxy
+# starts after that.
+wait_for 300 "the kubelet's pod network" iptables -w -C FORWARD -j SKIFF-FWD-skiff0
+supervise proxy skiff-proxy --kubeconfig "$KUBECONFIG_FILE" --hostname-override "$NODE_NAME"
 
 wait

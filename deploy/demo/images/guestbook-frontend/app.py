@@ -21,8 +21,10 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import BinaryIO
 from urllib.parse import parse_qs
 
 KEY = "guestbook"
@@ -47,7 +49,7 @@ def encode(*args: str) -> bytes:
     return b"".join(out)
 
 
-def read_reply(stream):  # type: ignore[no-untyped-def]
+def read_reply(stream: BinaryIO) -> object:
     """One RESP reply: simple string, error, integer, bulk string or array."""
     line = stream.readline()
     if not line.endswith(b"\r\n"):
@@ -112,7 +114,7 @@ footer{{color:#777;font-size:.8em;margin-top:2em}}</style></head>
 class Handler(BaseHTTPRequestHandler):
     server_version = "guestbook/1"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         if self.path == "/healthz":
             self.reply(HTTPStatus.OK, b"ok\n", "text/plain")
         elif self.path == "/api/messages":
@@ -122,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {self.path}"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path not in ("/", "/api/messages"):
             self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no such page: {self.path}"})
             return
@@ -164,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
                            master=MASTER, replica=REPLICA, max=MAX_LENGTH)
         self.reply(HTTPStatus.OK, text.encode(), "text/html; charset=utf-8")
 
-    def with_redis(self, action) -> None:  # type: ignore[no-untyped-def]
+    def with_redis(self, action: Callable[[], None]) -> None:
         try:
             action()
         except RedisError as err:
@@ -180,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         if self.path != "/healthz":  # probes every few seconds would drown the log
             super().log_message(format, *args)
 

@@ -11,6 +11,10 @@ import asyncio
 import sys
 from dataclasses import replace
 
+from docker.errors import DockerException
+
+from apimachinery.errors import StatusError
+from client import ApiConnectionError, ConfigError
 from deploy.demo.chaos import chaos
 from deploy.demo.cluster import clean, down, up
 from deploy.demo.compose import Compose
@@ -54,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(chaos(settings, args.node, restore=not args.keep_down))
     except (DemoError, SettingsError, BuildError, WaitTimeout, CommandError) as err:
         print(f"make demo: {err}", file=sys.stderr)
+        return 1
+    except (ConfigError, ApiConnectionError, StatusError, DockerException) as err:
+        # Most often the demo is not up: no context in the kubeconfig, no apiserver.
+        print(f"make demo: {type(err).__name__}: {err} (is the demo up? make demo)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

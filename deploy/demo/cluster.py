@@ -17,6 +17,7 @@ import docker.errors
 
 from apimachinery.core_v1 import Node
 from client import Client, load_kubeconfig
+from client.kubeconfig import kubeconfig_paths
 from deploy.demo import guestbook
 from deploy.demo.compose import Compose
 from deploy.demo.errors import DemoError
@@ -72,6 +73,8 @@ def subnet_conflict(settings: DemoSettings) -> str | None:
 
 def _check_port(settings: DemoSettings, port: int) -> None:
     with socket.socket() as sock:
+        # As a listener would: connections of a demo just removed may linger in TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
             return
@@ -181,21 +184,26 @@ class Summary:
 
     def print(self, report: Reporter) -> None:
         s = self.settings
-        print(f"\nskiff-demo is up ({report.elapsed():.0f} s). The guestbook, from this host:")
+        images = report.marks.get("images", 0.0)
+        print(f"\n{s.project} is up after {report.elapsed():.0f} s (images: {images:.0f} s). "
+              "The guestbook, from this host:")
         for name in s.node_names:
             print(f"  {guestbook.url(s, name)}    ({name})")
+        containers = self.compose.containers()
+        kubectl = f"kubectl --context {s.context}"
+        if s.kubeconfig != kubeconfig_paths()[0]:
+            kubectl += f" --kubeconfig {s.kubeconfig}"
         print(f"""
 Try:
-  kubectl --context {s.context} get nodes -o wide
-  kubectl --context {s.context} get pods -o wide
+  {kubectl} get nodes -o wide
+  {kubectl} get pods -o wide
   curl -s -d 'message=hi' {guestbook.url(s, s.node_names[0])}   # sign it
   curl -s {guestbook.url(s, s.node_names[-1])}api/messages
-  kubectl --context {s.context} scale deployment frontend --replicas=5
+  {kubectl} scale deployment frontend --replicas=5
   make demo-chaos        # stop a node and watch its pods move
   make demo-down         # remove it all (make demo-clean: the images too)
-  docker-compose -p {s.project} -f deploy/demo/docker-compose.yml logs -f node-1
+  docker logs -f {containers.get(s.node_names[0], "?")}   # a node's daemons (docs/demo.md)
 """)
-        containers = self.compose.containers()
         memory = container_memory(sorted(containers.values()))
         print("memory (docker stats):", ", ".join(f"{svc} {memory.get(name, '?')}"
                                                  for svc, name in sorted(containers.items())))

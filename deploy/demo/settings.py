@@ -35,8 +35,10 @@ class DemoSettings:
     nodes: int = 3
     net: str = "172.31.250"  # the demo network is <net>.0/24; see docs/demo.md for the addresses
     bridge: str = "skiff-demo0"  # the host's bridge for that network
-    api_port: int = 36443  # the apiserver's HTTPS port, published on the host's 127.0.0.1
-    registry_port: int = 35000  # the registry, published on 127.0.0.1 (the host pushes there)
+    # Published on the host's 127.0.0.1, below the NodePorts (30000-32767) and the kernel's
+    # ephemeral ports (32768-60999), where any outgoing connection may hold a port.
+    api_port: int = 26443  # the apiserver's HTTPS port
+    registry_port: int = 25000  # the registry (the host pushes the workload images there)
     context: str = "skiff-demo"  # cluster, user and context name in the host's kubeconfig
     kubeconfig: Path = field(default_factory=lambda: kubeconfig_paths()[0])
     node_monitor_grace_period: str = "20s"

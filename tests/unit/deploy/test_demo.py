@@ -109,7 +109,7 @@ def test_the_demo_context_comes_and_goes_leaving_the_others(tmp_path: Path) -> N
     settings = DemoSettings(kubeconfig=path)
     add_context(settings, b"-----BEGIN CERTIFICATE-----\n")
     config = load_kubeconfig(path).config()
-    assert (config.context, config.server) == ("skiff-demo", "https://127.0.0.1:36443")
+    assert (config.context, config.server) == ("skiff-demo", "https://127.0.0.1:26443")
     assert config.token  # without any credential kubectl would prompt for a password
     assert remove_context(settings)
     kept = load_kubeconfig(path)

@@ -91,9 +91,13 @@ async def demo(settings: DemoSettings) -> AsyncIterator[Demo]:
     report = Reporter()
     compose = Compose(settings)
     try:
-        await asyncio.to_thread(start_containers, settings, report)
-        await connect_host(settings, compose, report)
-        await deploy_guestbook(settings, report)
+        try:
+            await asyncio.to_thread(start_containers, settings, report)
+            await connect_host(settings, compose, report)
+            await deploy_guestbook(settings, report)
+        except BaseException:
+            print(compose.run("logs", "--tail", "80", check=False).output)
+            raise
         async with api_client(settings) as client:
             yield Demo(settings, compose, client)
     finally:

@@ -111,10 +111,10 @@ def build_all(progress: Progress = print, client: docker.DockerClient | None = N
 # -- the Debian base -----------------------------------------------------------------------
 
 def ensure_debian(client: docker.DockerClient, progress: Progress) -> str:
-    """``skiff/debian:bookworm``, made once with debootstrap (about half a minute)."""
+    """``skiff/debian:bookworm``, made once with debootstrap (about a minute)."""
     if _image_id(client, DEBIAN_IMAGE):
         return DEBIAN_IMAGE
-    progress(f"building {DEBIAN_IMAGE}: debootstrap --variant=minbase bookworm (once; ~30 s)")
+    progress(f"building {DEBIAN_IMAGE}: debootstrap --variant=minbase bookworm (once, about a minute)")
     with tempfile.TemporaryDirectory(prefix="skiff-debian-", dir="/var/tmp") as tmp:
         root = Path(tmp) / "rootfs"
         result = run(["debootstrap", "--variant=minbase", "bookworm", root, DEBIAN_MIRROR], check=False)

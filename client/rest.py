@@ -185,26 +185,31 @@ class Client:
     async def request(self, method: str, path: str, *,
                       params: Mapping[str, str] | None = None, body: Any = None,
                       content_type: str = JSON,
-                      http_timeout: float | Literal["default"] | None = "default"
-                      ) -> Any:
+                      http_timeout: float | Literal["default"] | None = "default",
+                      headers: Mapping[str, str] | None = None) -> Any:
         """Any call as raw JSON: ``body`` is JSON-encoded (bytes are sent as they are)."""
         response = await self.send(method, path, params=params, body=body,
-                                   content_type=content_type, http_timeout=http_timeout)
+                                   content_type=content_type, http_timeout=http_timeout,
+                                   headers=headers)
         return orjson.loads(response.content) if response.content else None
 
     async def send(self, method: str, path: str, *,
                    params: Mapping[str, str] | None = None, body: Any = None,
                    content_type: str = JSON,
                    http_timeout: float | Literal["default"] | None = "default",
-                   stream: bool = False) -> httpx.Response:
+                   stream: bool = False,
+                   headers: Mapping[str, str] | None = None) -> httpx.Response:
         """Send one request; non-2xx raises the typed error, no answer raises
         :class:`ApiConnectionError`. With ``stream=True`` the caller must ``aclose()``
         the response. ``http_timeout=None`` waits for ever (a watch without
-        ``timeoutSeconds``)."""
+        ``timeoutSeconds``). ``headers`` adds to or overrides the client's own (an
+        ``Accept`` asking for a Table, say)."""
         content = body if isinstance(body, bytes | None) else orjson.dumps(body)
+        extra = dict(headers or {})
+        if content is not None:
+            extra["Content-Type"] = content_type
         request = self._http.build_request(
-            method, path, params=params, content=content,
-            headers={"Content-Type": content_type} if content is not None else None,
+            method, path, params=params, content=content, headers=extra or None,
             timeout=(httpx.USE_CLIENT_DEFAULT if http_timeout == "default"
                      else httpx.Timeout(http_timeout)),
             extensions=self._extensions or None,

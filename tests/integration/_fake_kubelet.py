@@ -73,9 +73,10 @@ class FakeKubelet:
     """Binds, starts and removes the pods of one namespace on a set of bare nodes."""
 
     def __init__(self, client: Client, namespace: str, nodes: list[str], *,
-                 outcome: Outcome | None = None, workers: int = 16) -> None:
+                 outcome: Outcome | None = None, workers: int = 16, binds: bool = True) -> None:
         self.api = client.resource(Pod, namespace)
         self.nodes = list(nodes)
+        self.binds = binds  # False when a real scheduler binds
         self.outcome = outcome or (lambda pod: "Running")
         self.informer: Informer[Pod] = Informer(self.api)
         self.queue: RateLimitingQueue = RateLimitingQueue(name="fake-kubelet")
@@ -88,6 +89,10 @@ class FakeKubelet:
 
     def add_node(self, name: str) -> None:
         self.nodes.append(name)
+
+    def lose_node(self, name: str) -> None:
+        """The node's kubelet dies: its pods are no longer started or confirmed deleted."""
+        self.nodes.remove(name)
 
     def _enqueue(self, pod: Pod) -> None:
         self.queue.add(pod.name)
@@ -123,10 +128,13 @@ class FakeKubelet:
 
     async def _handle(self, pod: Pod) -> None:
         if pod.metadata.deletion_timestamp is not None:
-            await self._remove(pod)
+            # Only a live node's kubelet confirms a deletion; a lost node's pods linger.
+            if not pod.spec.node_name or pod.spec.node_name in self.nodes:
+                await self._remove(pod)
         elif not pod.spec.node_name:
-            await self._bind(pod)
-        elif pod.status.phase in (None, "Pending"):
+            if self.binds:
+                await self._bind(pod)
+        elif pod.spec.node_name in self.nodes and pod.status.phase in (None, "Pending"):
             await self._start(pod)
 
     async def _remove(self, pod: Pod) -> None:

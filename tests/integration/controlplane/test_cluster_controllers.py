@@ -2,23 +2,14 @@
 ``skiff-controller-manager`` process; nodes are bare Node objects whose Leases the test
 renews, and pod status is written through the status subresource as a kubelet would.
 
-The module runs its own etcd and apiserver: these controllers act on the whole cluster
-(every node, every owner reference), so objects other tests leave behind must not change
-what these tests see, nor the other way round. ``kubeconfig`` and ``apiserver`` are
-overridden here, so ``components``, ``control_plane_factory``, ``http`` and
-``namespace`` all point at the private cluster.
+The module runs on its own etcd and apiserver (see conftest.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -40,169 +31,24 @@ from apimachinery.core_v1 import (
 )
 from apimachinery.errors import NotFound
 from apimachinery.registry import RESOURCES
-from client import Client, format_micro_time, format_time, load_config, write_kubeconfig
-from deploy.processes import stop
-from tests.fixtures.apiserver import start_apiserver
+from client import Client
 from tests.fixtures.components import Components
 from tests.fixtures.control_plane import ControlPlane, start_controller_manager, wait_ready
-from tests.fixtures.etcd import start_private_etcd
+from tests.integration.controlplane.helpers import (
+    LeaseRenewer,
+    create_node,
+    create_pod,
+    delete_nodes,
+    eventually,
+    pod_spec,
+    ready_condition,
+    set_pod_status,
+    unique,
+)
 
 pytestmark = pytest.mark.slow
 
 T = TypeVar("T")
-
-
-# -- a private cluster for this module --------------------------------------------------------
-
-@dataclass
-class PrivateCluster:
-    url: str
-    kubeconfig: Path
-
-
-@pytest.fixture(scope="module")
-def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateCluster]:
-    workdir = tmp_path_factory.mktemp("cluster-controllers")
-    etcd, etcd_url = start_private_etcd(workdir)
-    server = start_apiserver(etcd_url)
-    kubeconfig = workdir / "kubeconfig"
-    write_kubeconfig(kubeconfig, "skiff", server=server.url)
-    try:
-        yield PrivateCluster(server.url, kubeconfig)
-    finally:
-        server.stop()
-        stop(etcd.pid)
-
-
-@pytest.fixture(scope="module")
-def apiserver(private_cluster: PrivateCluster) -> str:
-    return private_cluster.url
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(private_cluster: PrivateCluster) -> Path:
-    return private_cluster.kubeconfig
-
-
-@pytest.fixture
-async def api(kubeconfig: Path) -> AsyncIterator[Client]:
-    async with Client(load_config(kubeconfig)) as client:
-        yield client
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-async def eventually(check: Callable[[], Awaitable[T]], what: str, timeout: float = 30.0) -> T:
-    """``check()`` until it returns something truthy without failing an assertion."""
-    deadline = time.monotonic() + timeout
-    delay, last = 0.05, "never ran"
-    while True:
-        try:
-            result = await check()
-            if result:
-                return result
-            last = f"got {result!r}"
-        except (AssertionError, NotFound) as err:
-            last = f"{type(err).__name__}: {err}"
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s ({last})")
-        await asyncio.sleep(delay)  # bounded backoff on a condition
-        delay = min(delay * 1.5, 0.5)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:6]}"
-
-
-def pod_spec(port: int | None = None, node: str | None = None) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": "app", "image": "skiff/busybox:test"}
-    if port is not None:
-        container["ports"] = [{"name": "http", "containerPort": port}]
-    spec: dict[str, Any] = {"containers": [container]}
-    if node:
-        spec["nodeName"] = node
-    return spec
-
-
-async def create_pod(api: Client, namespace: str, name: str, *, port: int | None = None,
-                     node: str | None = None, labels: dict[str, str] | None = None,
-                     owners: list[dict[str, Any]] | None = None) -> Pod:
-    metadata: dict[str, Any] = {"name": name, "labels": labels, "ownerReferences": owners}
-    pod = Pod.model_validate({"metadata": metadata, "spec": pod_spec(port, node)})
-    return await api.resource(Pod, namespace).create(pod)
-
-
-async def set_pod_status(api: Client, namespace: str, name: str, *, ip: str,
-                         ready: bool) -> None:
-    """What a kubelet writes: phase, IP and the Ready condition, through /status."""
-    pods = api.resource(Pod, namespace)
-    pod = await pods.get(name)
-    now = format_time(datetime.now(UTC))
-    pod.status = pod.status.model_validate({
-        "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
-        "conditions": [{"type": "Ready", "status": str(ready), "lastTransitionTime": now}]})
-    await pods.update_status(pod)
-
-
-def ready_condition(ready: str, heartbeat: datetime) -> dict[str, Any]:
-    stamp = format_time(heartbeat)
-    return {"type": "Ready", "status": ready, "reason": "KubeletReady",
-            "lastHeartbeatTime": stamp, "lastTransitionTime": stamp}
-
-
-async def create_node(api: Client, name: str) -> Node:
-    node = Node.model_validate({"metadata": {"name": name}, "status": {
-        "conditions": [ready_condition("True", datetime.now(UTC))]}})
-    return await api.resource(Node).create(node)
-
-
-async def delete_nodes(api: Client, *names: str) -> None:
-    for name in names:
-        with contextlib.suppress(NotFound):
-            await api.resource(Node).delete(name)
-
-
-class LeaseRenewer:
-    """Renews a node's Lease every ``period`` seconds, as a kubelet does, until stopped."""
-
-    def __init__(self, api: Client, node: str, period: float = 0.5) -> None:
-        self.leases = api.resource(Lease, "kube-node-lease")
-        self.node = node
-        self.period = period
-        self._task: asyncio.Task[None] | None = None
-
-    async def renew(self) -> None:
-        now = format_micro_time(datetime.now(UTC))
-        try:
-            lease = await self.leases.get(self.node)
-        except NotFound:
-            lease = Lease.model_validate({"metadata": {"name": self.node},
-                                          "spec": {"holderIdentity": self.node,
-                                                   "leaseDurationSeconds": 40}})
-            lease.spec.renew_time = now
-            await self.leases.create(lease)
-            return
-        lease.spec.renew_time = now
-        await self.leases.update(lease)
-
-    async def _loop(self) -> None:
-        while True:
-            await self.renew()
-            await asyncio.sleep(self.period)  # the heartbeat itself, not a wait for a condition
-
-    async def __aenter__(self) -> LeaseRenewer:
-        await self.renew()
-        self._task = asyncio.create_task(self._loop())
-        return self
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
 
 def subsets(ep: Endpoints) -> list[tuple[list[str], list[str], list[int]]]:

@@ -190,13 +190,14 @@ class Summary:
         for name in s.node_names:
             print(f"  {guestbook.url(s, name)}    ({name})")
         containers = self.compose.containers()
-        kubectl = f"kubectl --context {s.context}"
+        where = f"--context {s.context}"
         if s.kubeconfig != kubeconfig_paths()[0]:
-            kubectl += f" --kubeconfig {s.kubeconfig}"
+            where += f" --kubeconfig {s.kubeconfig}"
+        kubectl = f"kubectl {where}"
         print(f"""
 Try:
   {kubectl} get nodes -o wide
-  {kubectl} get pods -o wide
+  .venv/bin/skiffctl {where} get pods -o wide
   curl -s -d 'message=hi' {guestbook.url(s, s.node_names[0])}   # sign it
   curl -s {guestbook.url(s, s.node_names[-1])}api/messages
   {kubectl} scale deployment frontend --replicas=5

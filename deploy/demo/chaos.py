@@ -125,7 +125,9 @@ async def _fail_over(client: Client, settings: DemoSettings, report: Reporter, c
     for pod in sorted(pods, key=lambda p: p.metadata.name or ""):
         if pod.metadata.name not in known:
             report(f"  replacement {pod.metadata.name} on {pod.spec.node_name}")
-    trip = await guestbook.check_end_to_end(settings, survivors[0], survivors[-1])
+    # A replica that followed a master on the dead node notices only after Redis'
+    # repl-timeout (60 s): allow for it when the user chose the master's node.
+    trip = await guestbook.check_end_to_end(settings, survivors[0], survivors[-1], timeout=120)
     report.mark("answering", f"the guestbook answers: signed via {trip.written_via}, "
                 f"read via {trip.read_via}")
 

@@ -40,6 +40,7 @@ class Model(BaseModel):
         extra="ignore",
         validate_assignment=False,
         ser_json_timedelta="float",
+        defer_build=True,
     )
 
     def to_dict(self) -> dict[str, Any]:

@@ -277,7 +277,9 @@ class Cacher:
             meta.get("namespace") or "",
             meta.get("name") or "",
             rv,
-            orjson.dumps(obj),
+            # orjson's result keeps its growth buffer (4 KiB for a 1 KiB pod); an exact
+            # copy is what the cache should hold for every object it keeps.
+            bytes(memoryview(orjson.dumps(obj))),
             meta.get("labels") or {},
             selectable_fields(self.rt, obj),
         )

@@ -8,12 +8,14 @@ proxy's iptables chains) as further actions after the processes have stopped.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import docker
 import docker.errors
 
 from client.kubeconfig import write_kubeconfig
@@ -29,6 +31,13 @@ from deploy.processes import (
     wait_healthy,
 )
 from deploy.run import CommandError, run
+from kubelet.network import (
+    DEFAULT_BRIDGE,
+    DEFAULT_CLUSTER_CIDR,
+    DEFAULT_SERVICE_DEVICE,
+    remove_node_network,
+)
+from kubelet.volumes import unmount_all
 
 __all__ = [
     "Action",
@@ -101,10 +110,15 @@ def up_actions(components: list[Component], *, install: bool = True, images: boo
 
 
 def down_actions() -> list[Action]:
-    """Stop every component in reverse start order, including ones no longer installed,
-    then remove what they left on the host."""
+    """Stop every component in reverse start order, including ones no longer installed;
+    then remove what they left on the host: the pods' containers, network and state, and
+    the proxy's chains and routes."""
     stops = [Action(f"stop {c.name}", partial(stop_component, c)) for c in reversed(COMPONENTS)]
-    return [*stops, Action("remove the proxy's iptables chains and routes", cleanup_proxy)]
+    return [
+        *stops,
+        Action("remove the pods' containers, network and state", remove_pod_leftovers),
+        Action("remove the proxy's iptables chains and routes", cleanup_proxy),
+    ]
 
 
 def _start(component: Component) -> Action:
@@ -125,6 +139,27 @@ def prepare_dirs(context: Context) -> None:
     for directory in (config.data_dir, config.run_dir, config.log_dir):
         directory.mkdir(parents=True, exist_ok=True)
     config.save()
+
+
+def remove_pod_leftovers(context: Context) -> None:
+    """The node's containers (by label), the bridge, its routes and devices, IPs, volumes.
+
+    Only for a cluster whose kubelet ran (it made its root directory): `down` of a second,
+    kubelet-less cluster must not touch the host's pods.
+    """
+    config = context.config
+    if not config.kubelet_dir.is_dir():
+        return
+    containers = docker.from_env().containers.list(
+        all=True, filters={"label": f"io.skiff.node={config.node_name}"})
+    for container in containers:
+        container.remove(force=True, v=True)
+    remove_node_network(DEFAULT_BRIDGE, DEFAULT_SERVICE_DEVICE, DEFAULT_CLUSTER_CIDR)
+    for state in ("pods", "ipam"):
+        unmount_all(config.kubelet_dir / state)
+        shutil.rmtree(config.kubelet_dir / state, ignore_errors=True)
+    if containers:
+        context.say(f"removed {len(containers)} pod containers")
 
 
 def build_images(context: Context) -> None:

@@ -25,6 +25,9 @@ from deploy.run import CommandError, run
 __all__ = ["COMPONENTS", "ClusterConfig", "Component", "detect_node_ip", "plan"]
 
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/12"
+# The kubelet's pod range until the controller-manager's node IPAM assigns spec.podCIDR.
+KUBELET_POD_CIDR = "10.244.0.0/24"
+KUBELET_PORT = 10250
 SERVICE_NODE_PORT_RANGE = "30000-32767"
 CONTROLLER_MANAGER_PORT = 10257  # kube-controller-manager's; plain HTTP on loopback here
 SCHEDULER_PORT = 10259  # skiff-scheduler's /healthz and /metrics (plain HTTP, loopback)
@@ -57,6 +60,11 @@ class ClusterConfig:
     def component_kubeconfig(self) -> Path:
         """The components' own kubeconfig: a user switching contexts must not move them."""
         return self.data_dir / "kubeconfig"
+
+    @property
+    def kubelet_dir(self) -> Path:
+        """The kubelet's root: pod volumes, IP allocations (SPEC: /var/lib/skiff/kubelet)."""
+        return self.data_dir / "kubelet"
 
     @property
     def scheduler_config(self) -> Path:
@@ -156,6 +164,11 @@ def _node_args(config: ClusterConfig) -> list[str]:
     return [*_kubeconfig(config), "--hostname-override", config.node_name]
 
 
+def _kubelet_args(config: ClusterConfig) -> list[str]:
+    return [*_node_args(config), "--node-ip", config.node_ip, "--pod-cidr", KUBELET_POD_CIDR,
+            "--root-dir", str(config.kubelet_dir), "--port", str(KUBELET_PORT)]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component(
         name="etcd",
@@ -190,7 +203,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "kubelet",
         "skiff-kubelet",
-        lambda config: [*_node_args(config), "--node-ip", config.node_ip],
+        _kubelet_args,
+        health_url=lambda config: f"http://127.0.0.1:{KUBELET_PORT}/healthz",
         module="kubelet.main",
     ),
     Component(

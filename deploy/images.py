@@ -1,25 +1,25 @@
 """Builds skiff's local images; no image registry is reachable, so every image is made here.
 
-`skiff up` builds them before starting the cluster, and the kubelet calls
-:func:`build_pause_image` when the pause image is missing, so this module imports nothing
-from the launcher. Each image carries a label with the hash of what it was built from: a
-build is skipped while that label still matches, and redone when a source changes.
+`skiff up` builds them before starting the cluster. The pause image belongs to the kubelet
+(it builds it when it is missing): its source and builder live in :mod:`kubelet.images`,
+re-exported here so there is one implementation. Each image carries a label with the hash
+of what it was built from: a build is skipped while that label still matches, and redone
+when a source changes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
 import docker.errors
 
-from deploy.run import run
+from kubelet.images import PAUSE_IMAGE, SOURCE_HASH_LABEL, build_pause_image, source_hash
 
 __all__ = [
     "BUSYBOX_APPLETS",
@@ -30,12 +30,7 @@ __all__ = [
     "build_pause_image",
 ]
 
-PAUSE_IMAGE = "skiff/pause:3.9"
 BUSYBOX_IMAGE = "skiff/busybox:test"
-SOURCE_HASH_LABEL = "io.skiff.source-hash"
-
-PAUSE_SOURCE_DIR = Path(__file__).parent / "images" / "pause"
-PAUSE_CFLAGS = ("-static", "-Os", "-s", "-Wall")
 
 BUSYBOX_BINARY = Path("/bin/busybox")  # Debian's busybox-static: no shared libraries needed
 # The commands tests run inside the workload image. Not wget: it crashes on these machines.
@@ -54,28 +49,12 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-def build_pause_image(client: docker.DockerClient | None = None, progress: Progress = log.info) -> str:
-    """Make sure ``skiff/pause:3.9`` exists and matches pause.c; return its tag."""
-    client = client or docker.from_env()
-    sources = [PAUSE_SOURCE_DIR / "pause.c", PAUSE_SOURCE_DIR / "Dockerfile"]
-    digest = _hash(sources, extra=PAUSE_CFLAGS)
-    if _up_to_date(client, PAUSE_IMAGE, digest):
-        return PAUSE_IMAGE
-    with tempfile.TemporaryDirectory(prefix="skiff-pause-") as build_dir:
-        context = Path(build_dir)
-        progress(f"compiling the pause binary (gcc {' '.join(PAUSE_CFLAGS)})")
-        run(["gcc", *PAUSE_CFLAGS, "-o", context / "pause", PAUSE_SOURCE_DIR / "pause.c"])
-        shutil.copy(PAUSE_SOURCE_DIR / "Dockerfile", context / "Dockerfile")
-        _build(client, context, PAUSE_IMAGE, digest, progress)
-    return PAUSE_IMAGE
-
-
 def build_busybox_image(client: docker.DockerClient | None = None, progress: Progress = log.info) -> str:
     """Make sure ``skiff/busybox:test`` exists (FROM scratch + static busybox); return its tag."""
     client = client or docker.from_env()
     if not BUSYBOX_BINARY.exists():
         raise FileNotFoundError(f"{BUSYBOX_BINARY} is missing: install the busybox-static package")
-    digest = _hash([BUSYBOX_BINARY], extra=(*BUSYBOX_APPLETS, BUSYBOX_DOCKERFILE))
+    digest = source_hash([BUSYBOX_BINARY], extra=(*BUSYBOX_APPLETS, BUSYBOX_DOCKERFILE))
     if _up_to_date(client, BUSYBOX_IMAGE, digest):
         return BUSYBOX_IMAGE
     with tempfile.TemporaryDirectory(prefix="skiff-busybox-") as build_dir:
@@ -95,15 +74,6 @@ def _busybox_rootfs(root: Path) -> None:
     tmp = root / "tmp"
     tmp.mkdir()
     os.chmod(tmp, 0o1777)
-
-
-def _hash(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for item in extra:
-        digest.update(item.encode() + b"\0")
-    return digest.hexdigest()[:32]
 
 
 def _up_to_date(client: docker.DockerClient, tag: str, digest: str) -> bool:

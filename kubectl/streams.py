@@ -4,9 +4,10 @@
 binary frame starts with a channel byte, 0 stdin, 1 stdout, 2 stderr, 3 the error
 channel (a ``Status`` whose causes carry the exit code), 4 terminal resize
 (``{"Width": w, "Height": h}``), and in v5, 255 to close a channel (``[255, 0]``
-closes stdin). ``port-forward`` speaks ``portforward.k8s.io`` (or
-``v4.channel.k8s.io``) with ``?ports=P``: channel 0 carries data and channel 1 errors,
-and the server opens each channel with the port number as two little-endian bytes.
+closes stdin). ``port-forward`` speaks ``v4.channel.k8s.io`` with ``?ports=P`` (a bare
+``portforward.k8s.io`` asks for kubectl's SPDY tunnel instead): channel 0 carries data
+and channel 1 errors, and the server opens each channel with the port number as two
+little-endian bytes.
 One WebSocket carries one forwarded TCP connection.
 
 The connection is made with the kubeconfig's credentials and TLS settings, taken from
@@ -36,7 +37,7 @@ __all__ = ["ExecResult", "exec_stream", "forward_connection", "ws_url"]
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 EXEC_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
-FORWARD_PROTOCOLS = ["portforward.k8s.io", "v4.channel.k8s.io"]
+FORWARD_PROTOCOLS = ["v4.channel.k8s.io"]
 
 
 def ws_url(config: Config, path: str, query: list[tuple[str, str]]) -> str:

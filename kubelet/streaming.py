@@ -27,6 +27,7 @@ import httpx
 import orjson
 
 from apimachinery.errors import BadRequest
+from kubelet import naming
 
 __all__ = [
     "LABEL_ATTEMPT",
@@ -50,13 +51,14 @@ __all__ = [
     "restart_count",
 ]
 
-LABEL_POD_UID = "io.skiff.pod.uid"
-LABEL_POD_NAME = "io.skiff.pod.name"
-LABEL_POD_NAMESPACE = "io.skiff.pod.namespace"
-LABEL_CONTAINER_NAME = "io.skiff.container.name"
-LABEL_CONTAINER_TYPE = "io.skiff.container.type"
-LABEL_NODE = "io.skiff.node"
-LABEL_ATTEMPT = "io.skiff.container.attempt"  # the kubelet's restart count, when it sets one
+# The kubelet's container labels (kubelet/naming.py), under the names this module uses.
+LABEL_POD_UID = naming.POD_UID
+LABEL_POD_NAME = naming.POD_NAME
+LABEL_POD_NAMESPACE = naming.POD_NAMESPACE
+LABEL_CONTAINER_NAME = naming.CONTAINER_NAME
+LABEL_CONTAINER_TYPE = naming.CONTAINER_TYPE
+LABEL_NODE = naming.NODE
+LABEL_ATTEMPT = naming.CONTAINER_ATTEMPT
 
 STDOUT, STDERR = 1, 2
 _HEADER = 8  # Docker's frame header: stream byte, three zero bytes, big-endian length

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.etcd", "tests.fixtures.apiserver", "tests.fixtures.components",
-                  "tests.fixtures.control_plane"]
+pytest_plugins = [
+    "tests.fixtures.etcd",
+    "tests.fixtures.apiserver",
+    "tests.fixtures.components",
+    "tests.fixtures.control_plane",
+    "tests.fixtures.kubelet",
+]
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from apimachinery.coordination_v1 import Lease
 from apimachinery.core_v1 import Node, Pod
-from apimachinery.errors import NotFound
+from apimachinery.errors import Conflict, NotFound
 from client import Client, format_micro_time, format_time
 
 T = TypeVar("T")
@@ -63,14 +63,24 @@ async def create_pod(api: Client, namespace: str, name: str, *, port: int | None
 
 async def set_pod_status(api: Client, namespace: str, name: str, *, ip: str,
                          ready: bool) -> None:
-    """What a kubelet writes: phase, IP and the Ready condition, through /status."""
+    """What a kubelet writes: phase, IP and the Ready condition, through /status.
+
+    Like a kubelet, it re-reads and writes again when another writer (the scheduler
+    marking the pod Unschedulable, say) got there first.
+    """
     pods = api.resource(Pod, namespace)
-    pod = await pods.get(name)
-    now = format_time(datetime.now(UTC))
-    pod.status = pod.status.model_validate({
-        "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
-        "conditions": [{"type": "Ready", "status": str(ready), "lastTransitionTime": now}]})
-    await pods.update_status(pod)
+    for _ in range(10):
+        pod = await pods.get(name)
+        now = format_time(datetime.now(UTC))
+        pod.status = pod.status.model_validate({
+            "phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+            "conditions": [{"type": "Ready", "status": str(ready), "lastTransitionTime": now}]})
+        try:
+            await pods.update_status(pod)
+            return
+        except Conflict:
+            continue
+    raise AssertionError(f"pod {name}: status write kept conflicting")
 
 
 def ready_condition(ready: str, heartbeat: datetime) -> dict[str, Any]:

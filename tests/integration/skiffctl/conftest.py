@@ -4,15 +4,10 @@
 and to one fresh namespace per test; both run the installed commands as subprocesses.
 ``same_table`` and ``same_text`` compare what the two print, with ages normalised
 (a second may pass between the two runs).
-
-``needs(part)`` is the one gate for tests whose backend is not on this branch yet: it
-skips, with the reason, until the part exists (a component's module, or the server's
-OpenAPI document). Drop a gate by deleting its ``@needs(...)``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import re
@@ -29,34 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-__all__ = ["Cli", "Lines", "needs", "same_table", "same_text"]
+__all__ = ["Cli", "Lines", "same_table", "same_text"]
 
 SKIFFCTL = str(Path(sys.executable).with_name("skiffctl"))
-
-# part -> (module that must exist, why the test needs it)
-_PARTS = {
-    "kubelet": ("kubelet.main", "needs the kubelet (pods that run, logs, exec, port-forward, "
-                                "stats)"),
-    "scheduler": ("scheduler.main", "needs the scheduler to bind pods"),
-    "controller-manager": ("controller_manager.main", "needs the controller-manager "
-                                                       "(deployment and replica set controllers)"),
-    "openapi": ("apiserver.openapi", "needs the apiserver's /openapi/v3"),
-}
-
-
-def _present(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def needs(*parts: str) -> pytest.MarkDecorator:
-    """Skip until every named part of skiff is on this branch."""
-    missing = [p for p in parts if not _present(_PARTS[p][0])]
-    reason = "; ".join(_PARTS[p][1] for p in missing)
-    return pytest.mark.skipif(bool(missing), reason=f"not on this branch yet: {reason}")
-
 
 @dataclass
 class Cli:

@@ -1,9 +1,9 @@
 """logs, exec, port-forward, cp and top against pods a real kubelet runs.
 
-These need the kubelet (real Docker containers) and its streaming through the
-apiserver, which are not on this branch yet: ``needs("kubelet")`` skips them until
-they are. The pods are bound to this test's own node by name, so no scheduler is
-needed; they run the project's local busybox image.
+A real kubelet (``kubelet_nodes``: its own bridge, pod range and root directory) runs the
+pods in Docker, and the apiserver proxies the streams to it. The pods are bound to this
+test's own node by name, so no scheduler is needed; they run the project's local busybox
+image.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.skiffctl.conftest import Cli, Lines, needs
+from tests.fixtures.kubelet import KubeletNodes
+from tests.integration.skiffctl.conftest import Cli, Lines
 
-pytestmark = [pytest.mark.e2e, needs("kubelet")]
+pytestmark = pytest.mark.e2e
 
 IMAGE = "skiff/busybox:test"
 CHATTY = ("echo hello; echo oops >&2; i=0; "
@@ -46,18 +47,10 @@ spec:
 
 
 @pytest.fixture
-def node(skiffctl: Cli, components: object) -> Iterator[str]:
-    from deploy.images import build_busybox_image
-
-    build_busybox_image()
-    name = f"{skiffctl.namespace}-node"
-    components.start("kubelet.main", "--hostname-override", name,  # type: ignore[attr-defined]
-                     "--node-ip", "127.0.0.1")
-    skiffctl("wait", "--for=create", f"node/{name}", "--timeout=120s")
-    skiffctl("wait", "--for=condition=Ready", f"node/{name}", "--timeout=120s")
-    yield name
+async def node(skiffctl: Cli, kubelet_nodes: KubeletNodes) -> AsyncIterator[str]:
+    started = await kubelet_nodes.start("--node-ip", "127.0.0.1")
+    yield started.name
     skiffctl("delete", "pods", "--all", "--grace-period=0", "--force", check=False)
-    skiffctl("delete", "node", name, "--wait=false", check=False)
 
 
 def _running(skiffctl: Cli, manifest: str, name: str) -> None:

@@ -42,7 +42,12 @@ def test_up_without_install_or_images_only_prepares_and_starts() -> None:
 
 def test_down_stops_every_component_in_reverse_start_order() -> None:
     stops = [f"stop {c.name}" for c in reversed(COMPONENTS)]
-    assert [a.name for a in down_actions()][: len(stops)] == stops
+    names = [a.name for a in down_actions()]
+    assert names[: len(stops)] == stops
+    assert names[len(stops):] == [
+        "remove the pods' containers, network and state",
+        "remove the proxy's iptables chains and routes",
+    ]
 
 
 def test_the_status_table_lines_up_its_columns() -> None:

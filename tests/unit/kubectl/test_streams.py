@@ -101,7 +101,7 @@ async def test_port_forward_skips_the_port_announcements_and_carries_bytes() -> 
             assert isinstance(frame, bytes) and frame[0] == 0
             await ws.send(b"\x00echo:" + frame[1:])
 
-    async with _server(handler, ["portforward.k8s.io"]) as url:
+    async with _server(handler, ["v4.channel.k8s.io"]) as url:
         config = Config(server=url)
 
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -35,8 +35,13 @@ docker load --quiet --input /opt/skiff/images/pause.tar
 wait_for 300 "the control plane's kubeconfig" test -s "$CLUSTER_DIR/kubeconfig"
 KUBECONFIG_FILE=$CLUSTER_DIR/kubeconfig
 
+# The pod range comes from the controller-manager's node IPAM (spec.podCIDR), the bridge
+# is the kubelet's default (skiff0). The service range's sink is skiff-proxy's device
+# (skiff-svc, where skiff-dns answers), so the node has one sink, not two.
 supervise kubelet skiff-kubelet --kubeconfig "$KUBECONFIG_FILE" \
-    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP"
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
+    --cluster-cidr 10.244.0.0/16 --service-cluster-ip-range 10.96.0.0/12 \
+    --service-device skiff-svc
 supervise dns skiff-dns --kubeconfig "$KUBECONFIG_FILE"
 
 # Both the kubelet and the proxy put their jump first in FORWARD; the proxy's (REJECT for

@@ -3,10 +3,13 @@
 The cluster is the demo's own (`deploy.demo`), under a project name, subnet, bridge,
 ports and kubeconfig of its own, so it runs beside a `make demo` someone else started.
 The guestbook is deployed through the cluster's registry exactly as `make demo` does;
-then the tests look underneath: pod to pod across the nodes, a Service's cluster IP and
-NodePort from each node, DNS by Service name from a pod, and a stopped node whose pods
-come back on the other one. Commands inside a pod go through each node's own dockerd
-(`docker exec <node> docker exec <container>`), so they do not depend on the kubelet API.
+then the tests look underneath: the nodes' addresses and pod ranges, pod to pod across
+the nodes, a pod reaching itself through its Service (hairpin), a Service's cluster IP
+and NodePort from each node, DNS by Service name from a pod, a pod's log through the
+apiserver and the node's kubelet, and a stopped node whose pods come back on the other
+one. Commands inside a pod go through each node's own dockerd
+(`docker exec <node> docker exec <container>`), so they test the network, not the
+kubelet's exec.
 
 Cold (no demo image built yet) this takes several minutes; see README's Commands table
 for where it runs.
@@ -15,7 +18,7 @@ for where it runs.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import ipaddress
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from apimachinery.core_v1 import Pod, Service
+from apimachinery.core_v1 import Node, Pod, Service
 from client import Client
 from deploy.demo import guestbook
 from deploy.demo.chaos import pick_victim
@@ -35,10 +38,7 @@ from deploy.demo.settings import DemoSettings
 from deploy.run import run
 from tests.fixtures.ports import free_ports
 
-pytestmark = [
-    pytest.mark.e2e, pytest.mark.demo, pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("kubelet.main") is None, reason="no kubelet in this tree"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.demo, pytest.mark.slow]
 
 NODES = ["node-1", "node-2"]
 
@@ -113,6 +113,20 @@ def logs_on_failure(request: pytest.FixtureRequest, settings: DemoSettings) -> I
         print(Compose(settings).run("logs", "--tail", "60", check=False).output)
 
 
+async def test_every_node_is_ready_with_its_own_address_and_pod_range(demo: Demo) -> None:
+    nodes = {n.metadata.name: n for n in (await demo.client.resource(Node).list()).items}
+    assert sorted(nodes) == NODES
+    cidrs = []
+    for name, node in nodes.items():
+        ready = node.status.condition("Ready")
+        assert ready is not None and ready.status == "True", f"{name}: {ready}"
+        internal = [a.address for a in node.status.addresses or () if a.type == "InternalIP"]
+        assert internal == [demo.settings.node_ip(name)]
+        cidrs.append(ipaddress.ip_network(node.spec.pod_cidr or ""))
+    assert all(c.subnet_of(ipaddress.ip_network("10.244.0.0/16")) for c in cidrs)
+    assert not cidrs[0].overlaps(cidrs[1])
+
+
 async def test_the_guestbook_runs_on_both_nodes_and_answers_through_each(demo: Demo) -> None:
     pods = await demo.pods()
     assert {p.spec.node_name for p in pods} == set(NODES)
@@ -130,6 +144,23 @@ async def test_a_pod_reaches_a_pod_on_the_other_node_by_its_ip(demo: Demo) -> No
             "print(s.getpeername()[0])")
     assert demo.in_pod(frontend, "python3", "-c", code, other.status.pod_ip or "", str(port)).strip() \
         == other.status.pod_ip
+
+
+async def test_a_pod_reaches_itself_through_its_service(demo: Demo) -> None:
+    """The Redis master is its Service's only endpoint: from the master, the cluster IP is
+    DNATed back to the master's own address, out of the bridge port it came in on
+    (hairpin mode on the pod's veth)."""
+    master = next(p for p in await demo.pods() if (p.metadata.labels or {}).get("role") == "master")
+    cluster_ip = (await demo.service("redis-master")).spec.cluster_ip or ""
+    answer = demo.in_pod(master, "timeout", "10", "redis-cli", "-h", cluster_ip, "-p", "6379", "ping")
+    assert answer.strip() == "PONG"
+
+
+async def test_the_apiserver_reads_a_pods_log_from_its_node(demo: Demo) -> None:
+    """`kubectl logs`' path: control plane -> the node's kubelet API on its InternalIP."""
+    master = next(p for p in await demo.pods() if (p.metadata.labels or {}).get("role") == "master")
+    response = await demo.client.send("GET", f"/api/v1/namespaces/default/pods/{master.metadata.name}/log")
+    assert "Ready to accept connections" in response.text
 
 
 @pytest.mark.parametrize("node", NODES)

@@ -74,6 +74,8 @@ class Compose:
         """Remove the project's containers, network and volumes, nodes of any count included."""
         self.run("down", "--volumes", "--remove-orphans", "--timeout", "5", capture=False)
         self.extra_nodes_file.unlink(missing_ok=True)
+        if self.work_dir.is_dir() and not any(self.work_dir.iterdir()):
+            self.work_dir.rmdir()
 
     def containers(self) -> dict[str, str]:
         """Every container of the project, running or not: service name -> container name."""

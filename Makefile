@@ -10,7 +10,7 @@ ETCD_DATA := /var/lib/skiff/etcd
 # The packages mypy checks (all of skiff's code; tests are left to pytest).
 TYPED := apimachinery client apiserver scheduler controller_manager kubelet proxy kubectl deploy
 
-.PHONY: deps venv up down clean test test-e2e lint bench demo demo-down demo-clean
+.PHONY: deps venv up down clean test test-e2e lint bench demo demo-chaos demo-down demo-clean
 
 deps:
 	@bash deploy/ensure-deps.sh
@@ -57,5 +57,19 @@ bench: deps venv
 		echo "== bench/$$name"; $(PY) -m "bench.$$name"; \
 	done; [ $$found -eq 1 ] || echo "make bench: no benchmarks in bench/ yet"
 
-demo demo-down demo-clean:
-	@echo "make $@: not yet (the docker-compose multi-node demo comes with a later issue)"
+# The docker-compose multi-node demo (docs/demo.md). NODES=5 make demo for more nodes;
+# NODE=node-2 make demo-chaos to choose the node that fails.
+NODES ?= 3
+DEMO := NODES=$(NODES) $(PY) -m deploy.demo
+
+demo: deps venv
+	@$(DEMO) up
+
+demo-chaos: venv
+	@$(DEMO) chaos $(if $(NODE),--node $(NODE))
+
+demo-down: venv
+	@$(DEMO) down
+
+demo-clean: venv
+	@$(DEMO) clean

@@ -241,6 +241,10 @@ class Handlers:
         initial = query.get("sendInitialEvents")
         since: int | None
         if rv in ("", "0"):
+            if rv == "" and initial != "false":
+                # The state it starts from is a consistent read: every write acknowledged
+                # before this request is in it (rv "0" asks for any state, so no wait).
+                await cacher.wait_fresh(await self._revision())
             since = None if initial != "false" else cacher.rv
         else:
             since = _rv(rv)

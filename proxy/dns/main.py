@@ -19,7 +19,7 @@ import signal
 import sys
 
 from apimachinery.core_v1 import Endpoints, Pod, Service, ServicePort, ServiceSpec
-from apimachinery.errors import AlreadyExists, Invalid, StatusError
+from apimachinery.errors import AlreadyExists, Invalid, NotFound, StatusError
 from apimachinery.meta import ObjectMeta
 from client import ApiConnectionError, Backoff, Client, SharedInformerFactory, load_config
 from proxy.dns.records import ClusterDNS, ClusterView
@@ -81,12 +81,23 @@ async def ensure_kube_dns_service(client: Client, ip: str, backoff: Backoff | No
         except AlreadyExists:
             return
         except Invalid as err:
-            log.warning("cannot create the kube-dns Service: %s", err)  # e.g. the IP is taken
+            # Another node's skiff-dns may have won the race: its create took the IP first,
+            # so this one is refused for the address before the name is even compared.
+            if not await _exists(client):
+                log.warning("cannot create the kube-dns Service: %s", err)  # the IP is taken
             return
         except (ApiConnectionError, StatusError) as err:
             delay = backoff.next()
             log.info("creating the kube-dns Service failed (%s); retrying in %.1fs", err, delay)
             await asyncio.sleep(delay)
+
+
+async def _exists(client: Client) -> bool:
+    try:
+        await client.resource(Service, "kube-system").get("kube-dns")
+    except NotFound:
+        return False
+    return True
 
 
 def _claim_address(args: argparse.Namespace) -> None:

@@ -53,8 +53,10 @@ async def paced(rate: float, count: int, action: Any) -> list[float]:
 
     async def one(i: int) -> None:
         t0 = loop.time()
-        await action(i)
+        result = await action(i)
         latencies.append(loop.time() - t0)
+        if isinstance(result, tuple) and not 200 <= result[0] < 300:
+            raise RuntimeError(f"request {i} failed: {result[0]} {result[1][:300]!r}")
 
     tasks = []
     for i in range(count):

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from apimachinery.coordination_v1 import Lease
-from apimachinery.errors import AlreadyExists, NotFound, StatusError
+from apimachinery.errors import AlreadyExists, Conflict, NotFound, StatusError
 from apimachinery.meta import ObjectMeta
 from client.backoff import jittered
 from client.clock import Clock, RealClock, format_micro_time, parse_time
@@ -237,7 +237,15 @@ class LeaderElector:
         now = self.clock.now()
         record = LeaderElectionRecord("", 1, now, now, self._observed.lease_transitions)
         try:
-            self._lease = await self.leases.update(_with_spec(self._lease, record))
+            try:
+                self._lease = await self.leases.update(_with_spec(self._lease, record))
+            except Conflict:
+                # A renewal cancelled mid-flight may have landed without us seeing its
+                # answer: read the Lease again and release it if it is still ours.
+                fresh = await self.leases.get(self.name)
+                if LeaderElectionRecord.from_spec(_lease_spec(fresh)).holder_identity != self.identity:
+                    return True
+                self._lease = await self.leases.update(_with_spec(fresh, record))
         except (StatusError, ApiConnectionError) as err:
             log.warning("%r: failed to release the lease: %s", self, err)
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def test_https_serves_the_api_with_a_certificate_for_the_kubernetes_names(
     apiserver_factory("--secure-port", str(port), "--bind-address", "127.0.0.1",
                       "--cert-dir", str(tmp_path))
     ca = tmp_path / "ca.crt"
-    with httpx.Client(verify=str(ca), base_url=f"https://127.0.0.1:{port}") as https:
+    trust = ssl.create_default_context(cafile=str(ca))
+    with httpx.Client(verify=trust, base_url=f"https://127.0.0.1:{port}") as https:
         assert https.get("/readyz").text == "ok"
         namespaces = https.get("/api/v1/namespaces").json()["items"]
         assert "default" in {n["metadata"]["name"] for n in namespaces}

@@ -177,3 +177,27 @@ async def test_a_conflicting_write_is_a_lost_round_not_leadership(
     assert not b.is_leader()
     assert await b.try_acquire_or_renew()
     assert lease_spec(fake)["holderIdentity"] == "b"
+
+
+async def test_release_after_a_renewal_it_never_heard_back_from_still_frees_the_lease(
+        fake: FakeApiServer, clock: FakeClock, api: Client) -> None:
+    a = elector(api, clock, "a")
+    assert await a.try_acquire_or_renew()
+    # A renewal that reached the server but whose answer was lost (cancelled mid-flight):
+    # the stored Lease moved on, the elector's copy did not.
+    stored = fake.get(Lease, NS, NAME)
+    assert stored is not None
+    fake.modify({**stored, "spec": {**stored["spec"], "renewTime": "2030-01-01T00:00:00.000000Z"}})
+    assert await a.release()
+    assert lease_spec(fake)["holderIdentity"] == ""
+
+
+async def test_release_leaves_a_lease_someone_else_took_alone(
+        fake: FakeApiServer, clock: FakeClock, api: Client) -> None:
+    a = elector(api, clock, "a")
+    assert await a.try_acquire_or_renew()
+    stored = fake.get(Lease, NS, NAME)
+    assert stored is not None
+    fake.modify({**stored, "spec": {**stored["spec"], "holderIdentity": "b"}})
+    assert await a.release()
+    assert lease_spec(fake)["holderIdentity"] == "b"

@@ -61,8 +61,11 @@ EMPTY_META = PatchMeta()
 class ModelNode:
     model: type[BaseModel]
 
-    @property
+    @functools.cached_property
     def fields(self) -> Mapping[str, FieldSpec]:
+        # Strict field validation asks this for every object of every create; keeping
+        # the table on the node (nodes are themselves cached in their FieldSpec) skips
+        # the cache lookup in _fields_of.
         return _fields_of(self.model)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from apimachinery._schema_walk import ListNode, MapNode, ModelNode, Node
+from apimachinery._schema_walk import SCALAR, ListNode, MapNode, ModelNode, Node
 
 __all__ = ["unknown_fields"]
 
@@ -31,18 +31,31 @@ def unknown_fields(model: type[BaseModel], data: Mapping[str, Any]) -> list[str]
 
 
 def _walk(node: Node, value: Any, path: str, found: list[str]) -> None:
-    if isinstance(node, ModelNode) and isinstance(value, Mapping):
+    # Every create walks its whole body, so the common case is kept cheap: plain
+    # dicts skip the slower Mapping ABC check, and a key's path is only built when it
+    # is reported or when there is something below it to look into (most fields are
+    # scalars or free-form, marked SCALAR or None).
+    if isinstance(node, ModelNode) and (isinstance(value, dict) or isinstance(value, Mapping)):
         fields = node.fields
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
             spec = fields.get(key)
             if spec is None:
-                found.append(where)
-            else:
-                _walk(spec.node, item, where, found)
+                found.append(_key_path(path, key))
+                continue
+            below = spec.node
+            if below is not SCALAR and below is not None:
+                _walk(below, item, _key_path(path, key), found)
     elif isinstance(node, ListNode) and isinstance(value, list):
-        for i, item in enumerate(value):
-            _walk(node.item, item, f"{path}[{i}]", found)
-    elif isinstance(node, MapNode) and isinstance(value, Mapping):
-        for key, item in value.items():
-            _walk(node.value, item, f"{path}.{key}" if path else str(key), found)
+        below = node.item
+        if below is not SCALAR and below is not None:
+            for i, item in enumerate(value):
+                _walk(below, item, f"{path}[{i}]", found)
+    elif isinstance(node, MapNode) and (isinstance(value, dict) or isinstance(value, Mapping)):
+        below = node.value
+        if below is not SCALAR and below is not None:
+            for key, item in value.items():
+                _walk(below, item, _key_path(path, key), found)
+
+
+def _key_path(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)

@@ -67,6 +67,9 @@ _PERCENT = re.compile(f"^{_PERCENT_FMT}$")
 _HTTP_HEADER_NAME = re.compile(f"^{_HTTP_HEADER_NAME_FMT}$")
 _PORT_NAME_CHARSET = re.compile("^[-a-z0-9]+$")
 _HAS_LETTER = re.compile("[a-z]")
+# Anything but printable ASCII (space to '~'), and '='; one regex search instead of a
+# Python loop over the characters of every environment variable name.
+_ENV_VAR_NAME_FORBIDDEN = re.compile("[^ -<>-~]")
 
 _DNS1123_LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
@@ -144,6 +147,8 @@ def dns1035_label_errors(value: str) -> list[str]:
 
 def qualified_name_errors(value: str) -> list[str]:
     """A label key or similar: an optional DNS-subdomain prefix, '/', and a name."""
+    if len(value) <= QUALIFIED_NAME_MAX and _QUALIFIED_NAME.match(value):
+        return []  # a plain valid name (the pattern has no '/'): most label keys
     parts = value.split("/")
     if len(parts) > 2:
         return [
@@ -207,7 +212,7 @@ def env_var_name_errors(value: str) -> list[str]:
     errors = []
     if not value:
         errors.append("environment variable name must be non-empty")
-    if any(not (" " <= ch <= "~") or ch == "=" for ch in value):
+    if _ENV_VAR_NAME_FORBIDDEN.search(value):
         errors.append(_ENV_VAR_NAME_MSG)
     return errors
 

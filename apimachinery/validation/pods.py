@@ -652,6 +652,8 @@ def _http_get_errors(action: HTTPGetAction, path: str) -> Errors:
 
 def _port_num_or_name_errors(port: int | str | None, path: str) -> Errors:
     if isinstance(port, int):
+        if 1 <= port <= 65535:
+            return []  # the common case, without building a list of messages to drop
         return [FieldError.invalid(path, port, msg) for msg in checks.port_num_errors(port)]
     return [
         FieldError.invalid(path, port or "", msg) for msg in checks.port_name_errors(port or "")
@@ -660,12 +662,15 @@ def _port_num_or_name_errors(port: int | str | None, path: str) -> Errors:
 
 def _handler_errors(handler: Probe | LifecycleHandler, grace: int | None, path: str) -> Errors:
     """Exactly one action: exec, httpGet, tcpSocket, grpc (probes) or sleep (hooks)."""
+    # Probes have grpc and hooks have sleep, never both; asking a pydantic model for a
+    # field it lacks goes through a slow AttributeError, so each kind lists its own.
+    last = ("sleep", handler.sleep) if isinstance(handler, LifecycleHandler) else (
+        "grpc", handler.grpc)
     actions = [
         ("exec", handler.exec),
         ("httpGet", handler.http_get),
         ("tcpSocket", handler.tcp_socket),
-        ("grpc", getattr(handler, "grpc", None)),
-        ("sleep", getattr(handler, "sleep", None)),
+        last,
     ]
     present = [(name, action) for name, action in actions if action is not None]
     if not present:
@@ -691,18 +696,25 @@ def _action_errors(action: Any, grace: int | None, path: str) -> Errors:
     return []
 
 
-def _probe_errors(probe: Probe | None, kind: str, grace: int | None, path: str) -> Errors:
-    if probe is None:
-        return []
-    errors = _handler_errors(probe, grace, path)
+# A probe's counters and their wire names, read from the model once: every container
+# of every create has up to three probes.
+_PROBE_COUNTERS = tuple(
+    (field, Probe.model_fields[field].alias or field)
     for field in (
         "initial_delay_seconds",
         "timeout_seconds",
         "period_seconds",
         "success_threshold",
         "failure_threshold",
-    ):
-        wire = type(probe).model_fields[field].alias or field
+    )
+)
+
+
+def _probe_errors(probe: Probe | None, kind: str, grace: int | None, path: str) -> Errors:
+    if probe is None:
+        return []
+    errors = _handler_errors(probe, grace, path)
+    for field, wire in _PROBE_COUNTERS:
         errors += nonnegative(getattr(probe, field), f"{path}.{wire}")
     if probe.termination_grace_period_seconds is not None:
         if kind == "readiness":

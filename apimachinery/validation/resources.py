@@ -11,6 +11,7 @@ import importlib
 import re
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from apimachinery.core_v1 import ResourceRequirements
@@ -97,26 +98,50 @@ def _overcommit_allowed(name: str) -> bool:
 
 
 def _container_resource_name_errors(name: str, path: str) -> Errors:
-    errors = [FieldError.invalid(path, name, msg) for msg in checks.qualified_name_errors(name)]
-    if errors:
-        return errors
+    return [FieldError.invalid(path, name, msg) for msg in _container_resource_name_problems(name)]
+
+
+@lru_cache(maxsize=1024)
+def _container_resource_name_problems(name: str) -> tuple[str, ...]:
+    # Cached: every container of every pod names the same few resources (cpu,
+    # memory), and the answer depends on the name alone.
+    problems = checks.qualified_name_errors(name)
+    if problems:
+        return tuple(problems)
     if "/" not in name:
         if name not in _STANDARD_CONTAINER_RESOURCES and not _is_huge_pages(name):
-            return [FieldError.invalid(path, name, "must be a standard resource for containers")]
+            return ("must be a standard resource for containers",)
     elif not _is_native(name) and name.startswith("requests."):
-        return [FieldError.invalid(path, name, "doesn't follow extended resource name standard")]
-    return []
+        return ("doesn't follow extended resource name standard",)
+    return ()
 
 
 def _quantity_errors(name: str, text: str, path: str) -> Errors:
+    problem = _quantity_problem(text, _is_native(name))
+    return [] if problem is None else [FieldError.invalid(path, text, problem)]
+
+
+def _quantity_problem(text: str, native: bool) -> str | None:
+    """What is wrong with one quantity of a native or an extended resource, if anything."""
+    if not isinstance(text, str):
+        # Only reachable from code that built the model without validating it; such a
+        # value is no quantity (quantity_value says None), and it may not be hashable.
+        return QUANTITY_FORMAT_ERROR
+    return _quantity_text_problem(text, native)
+
+
+@lru_cache(maxsize=4096)
+def _quantity_text_problem(text: str, native: bool) -> str | None:
+    # Cached: pods repeat the same few quantities ("100m", "64Mi"), and comparing exact
+    # fractions costs more than the lookup. The verdict depends on nothing else.
     value = quantity_value(text)
     if value is None:
-        return [FieldError.invalid(path, text, QUANTITY_FORMAT_ERROR)]
+        return QUANTITY_FORMAT_ERROR
     if value < 0:
-        return [FieldError.invalid(path, text, IS_NEGATIVE)]
-    if not _is_native(name) and value != int(value):
-        return [FieldError.invalid(path, text, "must be an integer")]
-    return []
+        return IS_NEGATIVE
+    if not native and value != int(value):
+        return "must be an integer"
+    return None
 
 
 def validate_resource_list(resources: Mapping[str, str] | None, path: str) -> Errors:
@@ -142,19 +167,18 @@ def validate_container_resources(resources: ResourceRequirements, path: str) -> 
 
 
 def _request_within_limit(name: str, text: str, limits: Mapping[str, str], path: str) -> Errors:
-    requests_path, limits_path = f"{path}.requests", f"{path}.limits"
     if name not in limits:
         if _overcommit_allowed(name):
             return []
         detail = "Limit must be set for non overcommitable resources"
-        return [FieldError.required(limits_path, detail)]
+        return [FieldError.required(f"{path}.limits", detail)]
     request, limit = quantity_value(text), quantity_value(limits[name])
     if request is None or limit is None:
         return []
     if not _overcommit_allowed(name) and request != limit:
         detail = f"must be equal to {name} limit of {limits[name]}"
-        return [FieldError.invalid(requests_path, text, detail)]
+        return [FieldError.invalid(f"{path}.requests", text, detail)]
     if request > limit:
         detail = f"must be less than or equal to {name} limit of {limits[name]}"
-        return [FieldError.invalid(requests_path, text, detail)]
+        return [FieldError.invalid(f"{path}.requests", text, detail)]
     return []

@@ -859,6 +859,42 @@ def test_pods(case: Case) -> None:
     assert [str(e) for e in validate(changed(case))] == case.errors
 
 
+def container_limit_errors(limits: dict[str, str]) -> list[str]:
+    pod = a_pod()
+    first_container(pod).resources = core_v1.ResourceRequirements(limits=limits)
+    return [str(e) for e in validate(pod)]
+
+
+def test_a_bad_quantity_is_rejected_every_time_and_judged_per_resource() -> None:
+    # Quantity verdicts are cached by their text: the second pod with the same bad
+    # quantity must fail as the first did, and "500m" stays fine for cpu while it is
+    # not a whole number of devices.
+    bad_cpu = (
+        'spec.containers[0].resources.limits[cpu]: Invalid value: "one": quantities must match the '
+        "regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    )
+    assert container_limit_errors({"cpu": "one"}) == [bad_cpu]
+    assert container_limit_errors({"cpu": "one"}) == [bad_cpu]
+    assert container_limit_errors({"cpu": "500m"}) == []
+    assert container_limit_errors({"example.com/gpu": "500m"}) == [
+        'spec.containers[0].resources.limits[example.com/gpu]: Invalid value: "500m": must be an integer'
+    ]
+    assert container_limit_errors({"gpu": "1"}) == container_limit_errors({"gpu": "1"}) == [
+        'spec.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers'
+    ]
+
+
+@given(st.text(max_size=8))
+def test_an_environment_variable_name_is_any_printable_ascii_but_equals(name: str) -> None:
+    printable = all(" " <= ch <= "~" and ch != "=" for ch in name)
+    pod = a_pod()
+    first_container(pod).env = [core_v1.EnvVar(name=name or "x", value="1")]
+
+    rejected = [str(e) for e in validate(pod) if "environment variable name" in str(e)]
+
+    assert bool(rejected) == (not printable)
+
+
 def updated(build: Callable[[], KubeObject], change: Callable[[Any], Any]) -> tuple[Any, Any]:
     old = build()
     new = old.copy_deep()

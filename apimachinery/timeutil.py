@@ -6,6 +6,8 @@ place that formats and parses them.
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["after", "format_micro", "format_time", "now", "parse_time"]
@@ -17,7 +19,16 @@ def now() -> datetime:
 
 def format_time(when: datetime | None = None) -> str:
     """``2024-05-01T12:00:00Z`` (metav1.Time)."""
-    return (when or now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if when is None:
+        return _format_current_second(int(time.time()))
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=1)
+def _format_current_second(seconds: int) -> str:
+    # Every create stamps "now" at a resolution of one second; a busy apiserver makes
+    # hundreds of objects within the same second, so the text is formatted once per second.
+    return format_time(datetime.fromtimestamp(seconds, UTC))
 
 
 def format_micro(when: datetime | None = None) -> str:

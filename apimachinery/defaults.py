@@ -87,6 +87,10 @@ def apply_defaults(obj: KubeObject) -> None:
 
 # ---------------------------------------------------------------------------
 # Pods and pod templates
+#
+# These run on every pod create, and most pods come from controllers whose templates
+# are defaulted already; a field is assigned only when it is missing, which skips
+# pydantic's (slow) __setattr__ for the rest.
 # ---------------------------------------------------------------------------
 
 
@@ -106,18 +110,24 @@ def default_image_pull_policy(image: str | None) -> str:
 def _default_probe(probe: Probe | None) -> None:
     if probe is None:
         return
-    probe.timeout_seconds = probe.timeout_seconds or 1
-    probe.period_seconds = probe.period_seconds or 10
-    probe.success_threshold = probe.success_threshold or 1
-    probe.failure_threshold = probe.failure_threshold or 3
+    if not probe.timeout_seconds:
+        probe.timeout_seconds = 1
+    if not probe.period_seconds:
+        probe.period_seconds = 10
+    if not probe.success_threshold:
+        probe.success_threshold = 1
+    if not probe.failure_threshold:
+        probe.failure_threshold = 3
     _default_http_get(probe.http_get)
 
 
 def _default_http_get(action: core_v1.HTTPGetAction | None) -> None:
     if action is None:
         return
-    action.path = action.path or "/"
-    action.scheme = action.scheme or core_v1.URIScheme.HTTP
+    if not action.path:
+        action.path = "/"
+    if not action.scheme:
+        action.scheme = core_v1.URIScheme.HTTP
 
 
 def _default_lifecycle(lifecycle: core_v1.Lifecycle | None) -> None:
@@ -136,14 +146,13 @@ def _default_field_ref(selector: core_v1.ObjectFieldSelector | None) -> None:
 def _default_container(container: Container) -> None:
     if not container.image_pull_policy:
         container.image_pull_policy = default_image_pull_policy(container.image)
-    container.termination_message_path = (
-        container.termination_message_path or TERMINATION_MESSAGE_PATH
-    )
-    container.termination_message_policy = (
-        container.termination_message_policy or core_v1.TerminationMessagePolicy.FILE
-    )
+    if not container.termination_message_path:
+        container.termination_message_path = TERMINATION_MESSAGE_PATH
+    if not container.termination_message_policy:
+        container.termination_message_policy = core_v1.TerminationMessagePolicy.FILE
     for port in container.ports or ():
-        port.protocol = port.protocol or core_v1.Protocol.TCP
+        if not port.protocol:
+            port.protocol = core_v1.Protocol.TCP
     for env in container.env or ():
         if env.value_from is not None:
             _default_field_ref(env.value_from.field_ref)
@@ -183,13 +192,16 @@ def _default_volume(volume: Volume) -> None:
 
 def default_pod_spec(spec: PodSpec) -> None:
     """The defaults every PodSpec gets, in a Pod or in a controller's template."""
-    spec.dns_policy = spec.dns_policy or core_v1.DNSPolicy.CLUSTER_FIRST
-    spec.restart_policy = spec.restart_policy or core_v1.RestartPolicy.ALWAYS
+    if not spec.dns_policy:
+        spec.dns_policy = core_v1.DNSPolicy.CLUSTER_FIRST
+    if not spec.restart_policy:
+        spec.restart_policy = core_v1.RestartPolicy.ALWAYS
     if spec.security_context is None:
         spec.security_context = core_v1.PodSecurityContext()
     if spec.termination_grace_period_seconds is None:
         spec.termination_grace_period_seconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
-    spec.scheduler_name = spec.scheduler_name or DEFAULT_SCHEDULER_NAME
+    if not spec.scheduler_name:
+        spec.scheduler_name = DEFAULT_SCHEDULER_NAME
     _mirror_service_account(spec)
     for container in [*spec.all_containers(), *(spec.ephemeral_containers or ())]:
         _default_container(container)

@@ -13,6 +13,7 @@ Only wire names count: ``imagePullPolicy`` is known, the Python attribute name
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,8 +27,14 @@ __all__ = ["unknown_fields"]
 def unknown_fields(model: type[BaseModel], data: Mapping[str, Any]) -> list[str]:
     """The JSON paths in ``data`` that ``model`` does not declare, in document order."""
     found: list[str] = []
-    _walk(ModelNode(model), data, "", found)
+    _walk(_root(model), data, "", found)
     return found
+
+
+@functools.cache
+def _root(model: type[BaseModel]) -> ModelNode:
+    # One node per model, so its field table (cached on the node) is looked up once.
+    return ModelNode(model)
 
 
 def _walk(node: Node, value: Any, path: str, found: list[str]) -> None:

@@ -98,7 +98,8 @@ def _overcommit_allowed(name: str) -> bool:
 
 
 def _container_resource_name_errors(name: str, path: str) -> Errors:
-    return [FieldError.invalid(path, name, msg) for msg in _container_resource_name_problems(name)]
+    problems = _container_resource_name_problems(name)
+    return [FieldError.invalid(path, name, msg) for msg in problems] if problems else []
 
 
 @lru_cache(maxsize=1024)

@@ -669,13 +669,16 @@ def _handler_errors(handler: Probe | LifecycleHandler, grace: int | None, path: 
     """Exactly one action: exec, httpGet, tcpSocket, grpc (probes) or sleep (hooks)."""
     # Probes have grpc and hooks have sleep, never both; asking a pydantic model for a
     # field it lacks goes through a slow AttributeError, so each kind lists its own.
-    last = ("sleep", handler.sleep) if isinstance(handler, LifecycleHandler) else (
-        "grpc", handler.grpc)
+    own_action: tuple[str, Any]
+    if isinstance(handler, LifecycleHandler):
+        own_action = ("sleep", handler.sleep)
+    else:
+        own_action = ("grpc", handler.grpc)
     actions = [
         ("exec", handler.exec),
         ("httpGet", handler.http_get),
         ("tcpSocket", handler.tcp_socket),
-        last,
+        own_action,
     ]
     present = [(name, action) for name, action in actions if action is not None]
     if not present:

@@ -10,12 +10,14 @@ validation applies.
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from typing import Any
 
 from apimachinery import defaults, validation
 from apimachinery.base import KubeObject
 from apimachinery.core_v1 import NamespaceSpec, NamespaceStatus, PodStatus
 from apimachinery.errors import FieldError
+from apimachinery.quantity import parse_quantity
 from apimachinery.schema import ResourceType
 from apimachinery.timeutil import format_time
 
@@ -143,23 +145,46 @@ class PodStrategy(Strategy):
 
 
 def _qos_class(obj: KubeObject) -> str:
-    """Guaranteed, Burstable or BestEffort, from the containers' requests and limits."""
+    """Guaranteed, Burstable or BestEffort, as Kubernetes' GetPodQOS decides it.
+
+    Only cpu and memory count, and only amounts above zero. Guaranteed: every container
+    limits both, and the pod's summed requests equal its summed limits by value
+    (``1`` and ``1000m`` are the same CPU). A quantity that does not parse counts as
+    absent; validation rejects the pod right after.
+    """
     pod: Any = obj
-    containers = list(pod.spec.containers or []) + list(pod.spec.init_containers or [])
-    any_set = False
+    requests: dict[str, Fraction] = {}
+    limits: dict[str, Fraction] = {}
     guaranteed = True
-    for container in containers:
+    for container in [*(pod.spec.init_containers or []), *(pod.spec.containers or [])]:
         resources = container.resources
-        requests = (resources.requests if resources else None) or {}
-        limits = (resources.limits if resources else None) or {}
-        if requests or limits:
-            any_set = True
-        for name in ("cpu", "memory"):
-            if name not in limits or requests.get(name, limits[name]) != limits[name]:
-                guaranteed = False
-    if not any_set:
+        _add_positive(requests, resources.requests if resources else None)
+        found = _add_positive(limits, resources.limits if resources else None)
+        if not {"cpu", "memory"} <= found:
+            guaranteed = False
+    if not requests and not limits:
         return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+    if guaranteed and requests.keys() == limits.keys() and all(
+            limits[name] == amount for name, amount in requests.items()):
+        return "Guaranteed"
+    return "Burstable"
+
+
+def _add_positive(totals: dict[str, Fraction], amounts: dict[str, Any] | None) -> set[str]:
+    """Add each positive cpu and memory amount to ``totals``; return the names added."""
+    added = set()
+    for name in ("cpu", "memory"):
+        text = (amounts or {}).get(name)
+        if text is None:
+            continue
+        try:
+            amount = parse_quantity(text)
+        except ValueError:
+            continue
+        if amount > 0:
+            totals[name] = totals.get(name, Fraction(0)) + amount
+            added.add(name)
+    return added
 
 
 class NamespaceStrategy(Strategy):

@@ -40,3 +40,15 @@ def test_a_created_pod_starts_pending_with_its_qos_class() -> None:
     assert created_pod().status.qos_class == "BestEffort"
     assert created_pod({"requests": both, "limits": both}).status.qos_class == "Guaranteed"
     assert created_pod({"requests": both}).status.qos_class == "Burstable"
+
+
+def test_qos_compares_quantities_by_value_and_counts_only_cpu_and_memory() -> None:
+    assert created_pod({"requests": {"cpu": "1", "memory": "1Gi"},
+                        "limits": {"cpu": "1000m", "memory": "1024Mi"}}).status.qos_class == "Guaranteed"
+    # Limits on one resource only: requests default to them, but memory is unbounded.
+    assert created_pod({"limits": {"cpu": "500m"}}).status.qos_class == "Burstable"
+    # Zero amounts and other resources are as good as absent.
+    zero = {"cpu": "0", "ephemeral-storage": "1Gi"}
+    assert created_pod({"requests": zero}).status.qos_class == "BestEffort"
+    assert created_pod({"requests": {"cpu": "100m", "memory": "64Mi"},
+                        "limits": {"cpu": "200m", "memory": "64Mi"}}).status.qos_class == "Burstable"

@@ -19,7 +19,7 @@ from pathlib import Path
 from tests.fixtures.apiserver import ApiServer, start_apiserver
 from tests.fixtures.etcd import start_private_etcd
 
-__all__ = ["Cluster", "percentile", "private_cluster", "report", "rss_mb"]
+__all__ = ["Cluster", "cpu_seconds", "percentile", "private_cluster", "report", "rss_mb"]
 
 
 @dataclass
@@ -46,6 +46,13 @@ def private_cluster(*apiserver_args: str) -> Iterator[Cluster]:
         etcd.terminate()
         etcd.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:

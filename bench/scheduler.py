@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench._cluster import Cluster, percentile, private_cluster, report
+from bench._cluster import Cluster, cpu_seconds, percentile, private_cluster, report
 from bench._http import Pool, WatchReceiver
 from client.kubeconfig import write_kubeconfig
 from tests.fixtures.etcd import free_port
@@ -81,12 +81,6 @@ async def create_all(pool: Pool, path: str, bodies: list[bytes],
                 raise RuntimeError(f"POST {path} failed: {status} {reply[:300]!r}")
 
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def etcd_pid(cluster: Cluster) -> int | None:

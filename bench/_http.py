@@ -8,6 +8,7 @@ connections and parses only the status line and Content-Length.
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlparse
 
 __all__ = ["Connection", "Pool", "WatchReceiver"]
@@ -97,7 +98,9 @@ class WatchReceiver(asyncio.Protocol):
         self.chunks: list[tuple[float, bytes]] = []
         self.started = asyncio.get_running_loop().create_future()
         self.transport: asyncio.BaseTransport | None = None
-        self._time = asyncio.get_running_loop().time
+        # asyncio's loop.time(); uvloop's is cached per loop iteration in whole
+        # milliseconds, too coarse for delivery latency.
+        self._time = time.monotonic
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport

@@ -48,20 +48,19 @@ async def ensure_namespace(pool: Pool, name: str) -> None:
 
 async def paced(rate: float, count: int, action: Any) -> list[float]:
     """Start ``action(i)`` at a fixed rate (open loop); return each one's latency."""
-    loop = asyncio.get_running_loop()
     latencies: list[float] = []
-    start = loop.time()
+    start = time.monotonic()
 
     async def one(i: int) -> None:
-        t0 = loop.time()
+        t0 = time.monotonic()
         result = await action(i)
-        latencies.append(loop.time() - t0)
+        latencies.append(time.monotonic() - t0)
         if isinstance(result, tuple) and not 200 <= result[0] < 300:
             raise RuntimeError(f"request {i} failed: {result[0]} {result[1][:300]!r}")
 
     tasks = []
     for i in range(count):
-        delay = start + i / rate - loop.time()
+        delay = start + i / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)  # pacing the offered load
         tasks.append(asyncio.create_task(one(i)))
@@ -154,7 +153,7 @@ async def watch_latency(cluster: Cluster, pool: Pool, watchers: int, rate: float
     await asyncio.gather(*(r.started for r in receivers))
 
     async def create(i: int) -> None:
-        sent[i] = loop.time()
+        sent[i] = time.monotonic()
         await pool.request("POST", f"/api/v1/namespaces/{namespace}/pods",
                            pod_body(f"ev-{i}", namespace))
 

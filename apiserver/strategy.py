@@ -181,8 +181,9 @@ def _add_positive(totals: dict[str, Fraction], amounts: dict[str, Any] | None) -
             amount = parse_quantity(text)
         except ValueError:
             continue
-        if amount > 0:
-            totals[name] = totals.get(name, Fraction(0)) + amount
+        if amount.numerator > 0:  # a Fraction's sign is its numerator's; no comparison
+            total = totals.get(name)
+            totals[name] = amount if total is None else total + amount
             added.add(name)
     return added
 

@@ -7,19 +7,22 @@ compared with in the same run.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import statistics
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.fixtures.apiserver import ApiServer, start_apiserver
 from tests.fixtures.etcd import start_private_etcd
 
-__all__ = ["Cluster", "cpu_seconds", "percentile", "private_cluster", "report", "rss_mb"]
+__all__ = ["Cluster", "cpu_seconds", "open_loop", "percentile", "private_cluster", "report", "rss_mb"]
 
 
 @dataclass
@@ -53,6 +56,21 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def open_loop(rate: float, count: int, start: Callable[[int], Coroutine[Any, Any, None]]) -> None:
+    """Start ``start(i)`` for each i < count at ``rate`` per second, then wait for all.
+
+    Open loop: a slow answer does not hold back the next start, as with real clients.
+    """
+    begin = time.monotonic()
+    tasks: list[asyncio.Task[None]] = []
+    for i in range(count):
+        delay = begin + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)  # pacing the offered load
+        tasks.append(asyncio.create_task(start(i)))
+    await asyncio.gather(*tasks)
 
 
 def percentile(values: list[float], p: float) -> float:

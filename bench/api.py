@@ -18,7 +18,7 @@ import orjson
 import uvloop
 from aetcd import rpc
 
-from bench._cluster import Cluster, cpu_seconds, percentile, private_cluster, report, rss_mb
+from bench._cluster import Cluster, cpu_seconds, open_loop, percentile, private_cluster, report, rss_mb
 from bench._http import Pool, WatchReceiver
 
 CONCURRENCY = 32
@@ -49,7 +49,6 @@ async def ensure_namespace(pool: Pool, name: str) -> None:
 async def paced(rate: float, count: int, action: Any) -> list[float]:
     """Start ``action(i)`` at a fixed rate (open loop); return each one's latency."""
     latencies: list[float] = []
-    start = time.monotonic()
 
     async def one(i: int) -> None:
         t0 = time.monotonic()
@@ -58,13 +57,7 @@ async def paced(rate: float, count: int, action: Any) -> list[float]:
         if isinstance(result, tuple) and not 200 <= result[0] < 300:
             raise RuntimeError(f"request {i} failed: {result[0]} {result[1][:300]!r}")
 
-    tasks = []
-    for i in range(count):
-        delay = start + i / rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)  # pacing the offered load
-        tasks.append(asyncio.create_task(one(i)))
-    await asyncio.gather(*tasks)
+    await open_loop(rate, count, one)
     return latencies
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from apimachinery.core_v1 import Node, Pod
 from apimachinery.errors import AlreadyExists, Conflict, ServiceUnavailable
-from bench._cluster import percentile, private_cluster, report, rss_mb
+from bench._cluster import open_loop, percentile, private_cluster, report, rss_mb
 from bench.pod_startup import RunningWatch, _kubelet_process, pod_body
 from client import ApiConnectionError, Client, Config, ResourceClient
 
@@ -64,21 +64,13 @@ async def create_paced(api: Client, namespace: str, nodes: list[str], total: int
     """Create and bind ``total`` pods at ``rate`` per second; returns each one's start."""
     pods = api.resource(Pod, namespace)
     created_at: dict[str, float] = {}
-    loop = asyncio.get_running_loop()
-    begin = loop.time()
 
     async def one(i: int) -> None:
         name = f"density-{i}"
         created_at[name] = time.perf_counter()
         await _with_retries(lambda: _create_and_bind(pods, name, nodes[i % len(nodes)]))
 
-    tasks = []
-    for i in range(total):
-        delay = begin + i / rate - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)  # pacing the offered load
-        tasks.append(asyncio.create_task(one(i)))
-    await asyncio.gather(*tasks)
+    await open_loop(rate, total, one)
     return created_at
 
 
